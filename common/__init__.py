@@ -1,0 +1,1 @@
+"""Shared kernel: clock, money, exceptions, abstract models. Imports no app."""

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class MarketdataConfig(AppConfig):
+    name = "marketdata"
+    verbose_name = "1. Market data"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from marketdata.models import Instrument
+
+        auditlog.register(Instrument)

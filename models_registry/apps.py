@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class ModelsRegistryConfig(AppConfig):
+    name = "models_registry"
+    verbose_name = "2. Models and signals"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from models_registry.models import ModelVersion, RegisteredModel
+
+        auditlog.register(RegisteredModel)
+        auditlog.register(ModelVersion, include_fields=["is_champion"])

@@ -1,0 +1,58 @@
+"""Feature maths (pure): one code path for training and for prediction.
+
+Every feature at bar t uses only closes up to and including t, so nothing looks ahead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "log_return_1",
+    "log_return_5",
+    "log_return_20",
+    "volatility_20",
+    "rsi_14",
+    "zscore_20",
+)
+# Bars of history before the first complete feature row (20-bar windows over log returns).
+WARMUP_BARS = 21
+RSI_PERIOD = 14
+
+
+def rsi(close: pd.Series, period: int = RSI_PERIOD) -> pd.Series:
+    """Wilder's relative strength index in [0, 100]."""
+    change = close.diff()
+    gain = change.clip(lower=0).ewm(alpha=1 / period, adjust=False, min_periods=period).mean()
+    loss = (-change.clip(upper=0)).ewm(alpha=1 / period, adjust=False, min_periods=period).mean()
+    strength = gain / loss.replace(0.0, np.nan)
+    values = 100 - 100 / (1 + strength)
+    # No losses in the window: RSI is 100 by definition, not undefined.
+    return values.where(loss != 0, 100.0).where(gain.notna())
+
+
+def compute_features(close: pd.Series) -> pd.DataFrame:
+    """Feature rows aligned with ``close``; rows inside the warm-up hold NaN."""
+    close = close.astype(float)
+    log_close = np.log(close)
+    log_return = log_close.diff()
+    mean_20 = close.rolling(20).mean()
+    std_20 = close.rolling(20).std()
+    return pd.DataFrame(
+        {
+            "log_return_1": log_return,
+            "log_return_5": log_close.diff(5),
+            "log_return_20": log_close.diff(20),
+            "volatility_20": log_return.rolling(20).std(),
+            "rsi_14": rsi(close),
+            "zscore_20": (close - mean_20) / std_20.replace(0.0, np.nan),
+        },
+        index=close.index,
+    )
+
+
+def next_bar_direction(close: pd.Series) -> pd.Series:
+    """Label: 1.0 when the next close is higher, 0.0 otherwise; NaN on the last bar."""
+    following = close.astype(float).shift(-1)
+    return (following > close.astype(float)).astype(float).where(following.notna())

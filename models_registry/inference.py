@@ -1,0 +1,81 @@
+"""Artifacts and prediction (pure: no ORM). An artifact loads only if its sha256 matches."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import pandas as pd
+
+from common.exceptions import ArtifactIntegrityError
+from models_registry.features import FEATURE_NAMES, compute_features
+
+ARTIFACT_FORMAT = 1
+_loaded: dict[tuple[str, str], Any] = {}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    probability_up: float
+
+    @property
+    def direction_up(self) -> bool:
+        return self.probability_up >= 0.5
+
+    @property
+    def confidence(self) -> float:
+        return max(self.probability_up, 1.0 - self.probability_up)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_artifact(model: Any, path: Path) -> str:
+    """Write the artifact and return its sha256."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(
+        {"format": ARTIFACT_FORMAT, "feature_names": list(FEATURE_NAMES), "model": model}, path
+    )
+    return file_sha256(path)
+
+
+def load_artifact(path: Path, expected_sha256: str) -> Any:
+    """The fitted model, after checking the file is the one that was registered.
+
+    The digest is checked before unpickling: joblib executes code from the file, so a
+    tampered or swapped artifact must never be opened.
+    """
+    key = (str(path), expected_sha256)
+    if key in _loaded:
+        return _loaded[key]
+    if not path.is_file():
+        raise ArtifactIntegrityError(f"Model artifact {path} is missing")
+    actual = file_sha256(path)
+    if actual != expected_sha256:
+        raise ArtifactIntegrityError(
+            f"Model artifact {path} has sha256 {actual}, registered {expected_sha256}: "
+            "refusing to load"
+        )
+    payload = joblib.load(path)
+    if payload.get("format") != ARTIFACT_FORMAT or payload.get("feature_names") != list(
+        FEATURE_NAMES
+    ):
+        raise ArtifactIntegrityError(f"Model artifact {path} was built for other features")
+    _loaded[key] = payload["model"]
+    return payload["model"]
+
+
+def predict_latest(model: Any, close: pd.Series) -> Prediction | None:
+    """Prediction for the newest bar of ``close``; None while history is too short."""
+    features = compute_features(close).iloc[[-1]]
+    if features.isna().any(axis=None):
+        return None
+    return Prediction(probability_up=float(model.predict_proba(features.to_numpy())[0, 1]))

@@ -1,0 +1,120 @@
+"""Operations writes: the beat schedule and the demo seed."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+import structlog
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+from common import clock
+from execution.models import Strategy
+from marketdata.models import Instrument
+from marketdata.services import bars_ingest
+from marketdata.timeframes import last_complete_bar_end, timeframe_delta
+from models_registry.models import ModelVersion
+from models_registry.services import model_version_train
+
+logger = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ScheduledTask:
+    name: str
+    task: str
+    every_seconds: int
+
+
+def scheduled_tasks() -> list[ScheduledTask]:
+    """The loop's periodic tasks: ingest, then predict and trade, once a bar each."""
+    return [
+        ScheduledTask("ingest-bars", "marketdata.ingest_bars", settings.SCHEDULE_INGEST_SECONDS),
+        ScheduledTask(
+            "predict-and-trade", "execution.predict_and_trade", settings.SCHEDULE_TRADE_SECONDS
+        ),
+    ]
+
+
+@transaction.atomic
+def periodic_tasks_setup(*, reset_schedule: bool = False) -> list[PeriodicTask]:
+    """Create missing periodic tasks by name; keep what operators changed in admin.
+
+    Never deletes and recreates: an existing task keeps its interval and enabled flag unless
+    ``reset_schedule`` asks for the configured interval again.
+    """
+    tasks = []
+    for wanted in scheduled_tasks():
+        interval, _ = IntervalSchedule.objects.get_or_create(
+            every=wanted.every_seconds, period=IntervalSchedule.SECONDS
+        )
+        task, created = PeriodicTask.objects.get_or_create(
+            name=wanted.name, defaults={"task": wanted.task, "interval": interval}
+        )
+        if not created:
+            task.task = wanted.task
+            if reset_schedule:
+                task.interval, task.crontab, task.solar, task.clocked = interval, None, None, None
+            task.save()
+        tasks.append(task)
+    return tasks
+
+
+DEMO_INSTRUMENTS = [
+    ("AAPL", "Apple Inc."),
+    ("MSFT", "Microsoft Corp."),
+    ("SPY", "SPDR S&P 500 ETF"),
+]
+DEMO_MODEL = "baseline-direction"
+DEMO_STRATEGY = "baseline-long-flat"
+DEMO_HISTORY_BARS = 1500
+
+
+@dataclass
+class SeedReport:
+    operator_username: str
+    operator_password: str | None  # only when the account was created by this run
+    model_version: str
+
+
+def _operator(username: str, password: str | None) -> str | None:
+    user_model = get_user_model()
+    if user_model.objects.filter(username=username).exists():
+        return None
+    password = password or secrets.token_urlsafe(12)
+    user_model.objects.create_superuser(username=username, email="", password=password)
+    return password
+
+
+def demo_seed(
+    *, operator_username: str = "operator", operator_password: str | None = None
+) -> SeedReport:
+    """Instruments, history, a champion baseline model, a strategy, the schedule and an
+    operator account. Safe to run again: it only fills in what is missing.
+    """
+    instruments = [
+        Instrument.objects.get_or_create(symbol=symbol, defaults={"name": name})[0]
+        for symbol, name in DEMO_INSTRUMENTS
+    ]
+    timeframe = settings.MARKETDATA_TIMEFRAME
+    end = last_complete_bar_end(clock.now(), timeframe)
+    bars_ingest(start=end - DEMO_HISTORY_BARS * timeframe_delta(timeframe), end=end)
+    champion = ModelVersion.objects.filter(
+        registered_model__name=DEMO_MODEL, is_champion=True
+    ).first() or model_version_train(model_name=DEMO_MODEL, promote=True)
+    strategy, created = Strategy.objects.get_or_create(
+        name=DEMO_STRATEGY,
+        defaults={
+            "registered_model": champion.registered_model,
+            "notional_per_trade": Decimal("10000"),
+        },
+    )
+    if created:
+        strategy.instruments.set(instruments)
+    periodic_tasks_setup()
+    password = _operator(operator_username, operator_password)
+    return SeedReport(operator_username, password, str(champion))

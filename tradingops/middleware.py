@@ -1,0 +1,27 @@
+"""Request ID on every response, so an operator can quote it and compliance can find it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import structlog
+from django.http import HttpRequest, HttpResponse
+
+
+def current_request_id() -> str:
+    """The request ID bound by django-structlog for this request or Celery task, or ''."""
+    return str(structlog.contextvars.get_contextvars().get("request_id", "") or "")
+
+
+class RequestIdHeaderMiddleware:
+    """Echo django-structlog's request ID as ``X-Request-ID`` and keep it on the request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.request_id = current_request_id()  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if request.request_id:  # type: ignore[attr-defined]
+            response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
+        return response

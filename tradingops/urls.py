@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from operations.views import health_live, health_ready
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health/live", health_live, name="health-live"),
+    path("health/ready", health_ready, name="health-ready"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/marketdata/", include("marketdata.api.urls")),
+    path("api/v1/models/", include("models_registry.api.urls")),
+    path("api/v1/risk/", include("risk.api.urls")),
+    path("api/v1/execution/", include("execution.api.urls")),
+    path("", include("django_prometheus.urls")),
+]
