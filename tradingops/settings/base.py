@@ -188,7 +188,7 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="json")  # "json" or "console"
 # tradingops.logging builds the handlers: structlog renders JSON (or console in dev) for our
 # own loggers and for the standard library's, with the request ID bound by django-structlog.
 LOGGING_CONFIG = "tradingops.logging.configure_logging"
-LOGGING: dict = {}
+LOGGING: dict = {"version": 1}  # non-empty, or Django skips LOGGING_CONFIG
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 
 # --- TradingOps -----------------------------------------------------------------------------

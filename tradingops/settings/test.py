@@ -1,9 +1,24 @@
-"""Test settings: whatever DATABASE_URL / CELERY_BROKER_URL say, else embedded defaults."""
+"""Test settings: whatever DATABASE_URL / CELERY_BROKER_URL say, else embedded defaults.
 
-from tradingops.settings.base import *  # noqa: F403
-from tradingops.settings.base import VAR_DIR, env
+Tests keep their files (SQLite, filesystem broker, artifacts) under var/test so they never
+share a queue or a database with a running `make run`.
+"""
+
+import os
+import uuid
+from pathlib import Path
+
+os.environ.setdefault(
+    "TRADINGOPS_VAR_DIR", str(Path(__file__).resolve().parent.parent.parent / "var" / "test")
+)
+
+from tradingops.settings.base import *  # noqa: E402, F403
+from tradingops.settings.base import VAR_DIR, env  # noqa: E402
 
 SECRET_KEY = env.str("SECRET_KEY", default="test-insecure-key")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MODEL_ARTIFACT_DIR = VAR_DIR / "test-artifacts"
+MODEL_ARTIFACT_DIR = VAR_DIR / "artifacts"
 LOG_FORMAT = "console"
+# A queue of its own per test session: a message left on a shared broker by an earlier run
+# can never reach this run's worker.
+CELERY_TASK_DEFAULT_QUEUE = f"tradingops-test-{uuid.uuid4().hex[:12]}"

@@ -1,0 +1,112 @@
+"""Personas, the frozen clock and a seeded trading loop shared by the tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from rest_framework.test import APIClient
+
+from common import clock
+from common.clock import FrozenClock
+from marketdata.models import Instrument
+from marketdata.providers.synthetic import SyntheticProvider
+from marketdata.services import bars_ingest
+from marketdata.timeframes import last_complete_bar_end
+from models_registry.services import model_version_train
+from tests.execution.factories import StrategyFactory
+
+# A Monday afternoon in New York, inside the synthetic provider's range.
+FROZEN_AT = datetime(2026, 3, 2, 19, 0, 30, tzinfo=UTC)
+SYMBOLS = ("AAPL", "MSFT", "SPY")
+HISTORY_BARS = 400
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    """Every test runs on a clock that moves only when the test says so."""
+    frozen = FrozenClock(FROZEN_AT)
+    clock.set_clock(frozen)
+    yield frozen
+    clock.set_clock(None)
+
+
+@pytest.fixture(autouse=True)
+def artifact_dir(settings, tmp_path):
+    settings.MODEL_ARTIFACT_DIR = tmp_path / "artifacts"
+    return settings.MODEL_ARTIFACT_DIR
+
+
+@pytest.fixture
+def provider() -> SyntheticProvider:
+    return SyntheticProvider(seed=7)
+
+
+def _user(django_user_model, username: str, *permissions: str):
+    user = django_user_model.objects.create_user(username=username, password="pw-" + username)
+    for codename in permissions:
+        app_label, name = codename.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=name)
+        )
+    return django_user_model.objects.get(pk=user.pk)  # fresh: no stale permission cache
+
+
+@pytest.fixture
+def operator(django_user_model):
+    """Alice runs the desk: staff, may engage and release the kill switch."""
+    user = _user(django_user_model, "alice", "risk.operate_killswitch", "risk.change_killswitch",
+                 "risk.view_killswitch")
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def outsider(django_user_model):
+    """Charlie has an account and nothing else."""
+    return _user(django_user_model, "charlie")
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def instruments(db) -> list[Instrument]:
+    return [Instrument.objects.create(symbol=symbol, name=symbol) for symbol in SYMBOLS]
+
+
+@pytest.fixture
+def history(instruments, provider, frozen_clock):
+    """HISTORY_BARS one-minute bars per instrument up to the frozen time."""
+    end = last_complete_bar_end(frozen_clock.now(), "1m")
+    bars_ingest(provider=provider, start=end - timedelta(minutes=HISTORY_BARS), end=end)
+    return instruments
+
+
+@pytest.fixture
+def champion(history):
+    return model_version_train(model_name="baseline-direction", promote=True)
+
+
+@pytest.fixture
+def strategy(champion, instruments):
+    return StrategyFactory(
+        name="baseline-long-flat", registered_model=champion.registered_model,
+        notional_per_trade=Decimal("10000"), instruments=instruments,
+    )
+
+
+@pytest.fixture
+def next_bar(provider, frozen_clock):
+    """Move the clock one bar on and ingest it, as the ingest task would."""
+
+    def advance(minutes: int = 1) -> None:
+        frozen_clock.advance(timedelta(minutes=minutes))
+        bars_ingest(provider=provider)
+
+    return advance

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError
+
+from common.exceptions import ArtifactIntegrityError, ValidationFailed
+from models_registry.features import FEATURE_NAMES
+from models_registry.inference import file_sha256
+from models_registry.models import ModelVersion, Signal
+from models_registry.services import (
+    model_version_promote,
+    model_version_train,
+    signals_generate,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_training_registers_a_version_with_its_artifact_digest_and_holdout_metrics(history):
+    version = model_version_train(model_name="baseline-direction")
+
+    version.refresh_from_db()
+    assert version.version == 1
+    assert not version.is_champion
+    assert version.feature_names == list(FEATURE_NAMES)
+    assert version.training_symbols == ["AAPL", "MSFT", "SPY"]
+    assert version.train_end < version.holdout_start
+    assert version.holdout_rows == version.metrics["holdout_rows"]
+    assert 0.0 <= version.metrics["accuracy"] <= 1.0
+    assert {"log_loss", "brier", "roc_auc"} <= set(version.metrics)
+    assert file_sha256(Path(version.artifact_path)) == version.artifact_sha256
+
+
+def test_a_second_training_gets_the_next_version_number(history):
+    first = model_version_train(model_name="baseline-direction")
+    second = model_version_train(model_name="baseline-direction", seed=1)
+
+    assert (first.version, second.version) == (1, 2)
+    assert Path(first.artifact_path) != Path(second.artifact_path)
+
+
+def test_promotion_leaves_exactly_one_champion(history):
+    first = model_version_train(model_name="baseline-direction", promote=True)
+    second = model_version_train(model_name="baseline-direction")
+
+    model_version_promote(model_version=second)
+
+    first.refresh_from_db()
+    assert not first.is_champion
+    assert list(ModelVersion.objects.filter(is_champion=True)) == [second]
+
+
+def test_the_database_refuses_two_champions_of_one_model(history):
+    first = model_version_train(model_name="baseline-direction", promote=True)
+    second = model_version_train(model_name="baseline-direction")
+
+    with pytest.raises(IntegrityError):
+        ModelVersion.objects.filter(pk=second.pk).update(is_champion=True)
+    assert first.is_champion
+
+
+def test_signals_are_written_once_per_bar_however_often_prediction_runs(champion, instruments):
+    first = signals_generate(model_version=champion, instruments=instruments)
+    again = signals_generate(model_version=champion, instruments=instruments)
+
+    assert len(first) == 3
+    assert [s.pk for s in first] == [s.pk for s in again]
+    assert Signal.objects.count() == 3
+    newest = {s.instrument.symbol: s for s in first}
+    for signal in newest.values():
+        assert signal.confidence == max(signal.probability_up, 1 - signal.probability_up)
+        assert signal.direction == ("up" if signal.probability_up >= 0.5 else "down")
+
+
+def test_a_model_that_is_not_champion_may_not_emit_signals(history, instruments):
+    version = model_version_train(model_name="challenger")
+
+    with pytest.raises(ValidationFailed, match="not a champion"):
+        signals_generate(model_version=version, instruments=instruments)
+
+
+def test_a_tampered_artifact_refuses_to_load(champion, instruments):
+    path = Path(champion.artifact_path)
+    path.write_bytes(path.read_bytes() + b"tampered")
+
+    with pytest.raises(ArtifactIntegrityError, match="refusing to load"):
+        signals_generate(model_version=champion, instruments=instruments)
+    assert Signal.objects.count() == 0
+
+
+def test_training_without_enough_history_says_so(instruments):
+    with pytest.raises(ValidationFailed, match="No bars to train on"):
+        model_version_train(model_name="baseline-direction")
+
+
+def test_train_model_command_prints_the_new_version_as_json(history, capsys):
+    call_command("train_model", "--model", "cli-model", "--promote")
+
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["model_version"] == "cli-model v1"
+    assert printed["champion"] is True
+    assert len(printed["artifact_sha256"]) == 64

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+from execution.models import Order, Strategy
+from execution.services import trading_cycle_run
+from operations.services import periodic_tasks_setup
+from risk.services import kill_switch_engage
+
+pytestmark = pytest.mark.django_db
+
+
+def _ops_status(capsys) -> dict:
+    capsys.readouterr()
+    call_command("ops_status", "--json")
+    return json.loads(capsys.readouterr().out)
+
+
+def test_ops_status_prints_one_json_object_describing_the_loop(strategy, next_bar, operator,
+                                                               capsys):
+    trading_cycle_run()
+    next_bar()
+    trading_cycle_run()
+    kill_switch_engage(actor=operator, reason="end of test day")
+    periodic_tasks_setup()
+
+    status = _ops_status(capsys)
+
+    assert status["instruments"] == 3
+    assert status["bars"] == 3 * 401
+    assert status["signals"] == 6
+    filled = Order.objects.filter(status="filled").count()
+    assert filled > 0
+    assert status["orders_by_status"].get("filled") == filled
+    assert status["fills"] == filled
+    assert status["open_positions"] >= 1
+    assert "realized_pnl" in status and "unrealized_pnl" in status
+    assert status["kill_switch"]["engaged"] is True
+    assert status["kill_switch"]["reason"] == "end of test day"
+    assert [t["name"] for t in status["periodic_tasks"]] == ["ingest-bars", "predict-and-trade"]
+    assert all(t["last_outcome"] is None for t in status["periodic_tasks"])
+
+
+def test_periodic_task_setup_is_idempotent_and_keeps_schedules_edited_in_admin(settings):
+    periodic_tasks_setup()
+    edited = PeriodicTask.objects.get(name="ingest-bars")
+    edited.interval = IntervalSchedule.objects.create(every=300, period="seconds")
+    edited.enabled = False
+    edited.save()
+
+    periodic_tasks_setup()
+
+    assert PeriodicTask.objects.filter(name__in=["ingest-bars", "predict-and-trade"]).count() == 2
+    edited.refresh_from_db()
+    assert (edited.interval.every, edited.enabled) == (300, False)
+
+    periodic_tasks_setup(reset_schedule=True)
+    edited.refresh_from_db()
+    assert edited.interval.every == settings.SCHEDULE_INGEST_SECONDS
+
+
+def test_seed_builds_the_demo_and_prints_the_generated_password_once(capsys, monkeypatch):
+    monkeypatch.delenv("TRADINGOPS_ADMIN_PASSWORD", raising=False)
+
+    call_command("seed")
+    first = capsys.readouterr().out
+    call_command("seed")
+    second = capsys.readouterr().out
+
+    password = first.split("operator / ")[1].split()[0]
+    operator = get_user_model().objects.get(username="operator")
+    assert operator.check_password(password)
+    assert operator.is_staff
+    assert "already exists" in second and password not in second
+    strategy = Strategy.objects.get()
+    assert strategy.instruments.count() == 3
+    assert strategy.registered_model.versions.filter(is_champion=True).count() == 1
+
+
+def test_seed_takes_the_operator_password_from_the_environment(capsys, monkeypatch):
+    monkeypatch.setenv("TRADINGOPS_ADMIN_PASSWORD", "correct-horse-battery")
+
+    call_command("seed")
+
+    assert get_user_model().objects.get(username="operator").check_password(
+        "correct-horse-battery"
+    )

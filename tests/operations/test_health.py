@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_live_answers_without_authentication(client):
+    response = client.get("/health/live")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_ready_reports_each_component_ok(client):
+    response = client.get("/health/ready")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["components"]["database"] == "ok"
+    assert body["components"]["broker"] == "ok"
+    assert body["failing"] == []
+
+
+def test_ready_is_503_and_names_the_broker_when_it_is_unreachable(client, monkeypatch):
+    # A real connection attempt to a port where nothing listens. Celery reads this variable
+    # before its own configuration, so it wins on every broker the suite runs on.
+    monkeypatch.setenv("CELERY_BROKER_WRITE_URL", "redis://127.0.0.1:9/0")
+
+    response = client.get("/health/ready")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "fail"
+    assert body["failing"] == ["broker"]
+    assert body["components"]["broker"].startswith("error: ")
+    assert body["components"]["database"] == "ok"
+
+
+def test_health_endpoints_refuse_other_methods(client):
+    assert client.post("/health/live").status_code == 405
