@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from common.admin import ReadOnlyAdmin
 from execution.models import Fill, Order, Position, Strategy
@@ -19,7 +20,7 @@ class FillInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["broker_fill_id", "quantity", "price", "fee", "realized_pnl", "filled_at"]
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 

@@ -43,7 +43,7 @@ def readiness() -> dict[str, str]:
     for name, check in readiness_checks().items():
         try:
             check()
-        except Exception as exc:
+        except Exception as exc:  # any failure means "not ready", with its reason
             results[name] = f"error: {type(exc).__name__}: {exc}"
         else:
             results[name] = "ok"

@@ -12,8 +12,8 @@ os.environ.setdefault(
     "TRADINGOPS_VAR_DIR", str(Path(__file__).resolve().parent.parent.parent / "var" / "test")
 )
 
-from tradingops.settings.base import *  # noqa: E402, F403
-from tradingops.settings.base import VAR_DIR, env  # noqa: E402
+from tradingops.settings.base import *  # noqa: F403
+from tradingops.settings.base import VAR_DIR, env
 
 SECRET_KEY = env.str("SECRET_KEY", default="test-insecure-key")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

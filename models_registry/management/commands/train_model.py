@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from common.exceptions import TradingOpsError
 from models_registry.services import model_version_train
@@ -11,7 +11,7 @@ from models_registry.services import model_version_train
 class Command(BaseCommand):
     help = "Train a new version of a model on stored bars (time-ordered hold-out)."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--model", default="baseline-direction", help="registered model name")
         parser.add_argument("--symbols", nargs="*", help="train on these symbols only")
         parser.add_argument("--holdout-fraction", type=float, default=0.2)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from operations.selectors import ops_status
 
@@ -10,7 +10,7 @@ from operations.selectors import ops_status
 class Command(BaseCommand):
     help = "Print the state of the trading loop (add --json for one JSON object)."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args: object, **options: object) -> None:

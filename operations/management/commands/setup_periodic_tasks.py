@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from operations.services import periodic_tasks_setup
 
@@ -8,7 +8,7 @@ from operations.services import periodic_tasks_setup
 class Command(BaseCommand):
     help = "Create the loop's periodic tasks by name, keeping schedules edited in admin."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--reset-schedule",
             action="store_true",
