@@ -7,7 +7,8 @@ INSTALLED := $(VENV)/.installed
 
 # The demo runs market time 12x faster than the wall clock (a 1-minute bar every 5 s) and
 # schedules ingest and trading every 5 s. The anchor is kept in var/ so restarts continue.
-DEMO_ENV = TRADINGOPS_CLOCK_SPEED=12 TRADINGOPS_CLOCK_ANCHOR=$$(cat var/clock_anchor) \
+VAR := $(or $(TRADINGOPS_VAR_DIR),var)
+DEMO_ENV = TRADINGOPS_CLOCK_SPEED=12 TRADINGOPS_CLOCK_ANCHOR=$$(cat $(VAR)/clock_anchor) \
 	SCHEDULE_INGEST_SECONDS=5 SCHEDULE_TRADE_SECONDS=5
 
 .PHONY: run test lint format requirements ci clean
@@ -21,12 +22,12 @@ $(INSTALLED): requirements/dev.txt | $(BIN)/python
 	touch $@
 
 run: $(INSTALLED)
-	mkdir -p var
-	test -s var/clock_anchor || date +%s > var/clock_anchor
+	mkdir -p $(VAR)
+	test -s $(VAR)/clock_anchor || date +%s > $(VAR)/clock_anchor
 	export $(DEMO_ENV); \
 	$(BIN)/python manage.py migrate --noinput && \
 	$(BIN)/python manage.py seed && \
-	echo "Admin: http://127.0.0.1:8000/admin/  API docs: http://127.0.0.1:8000/api/docs/" && \
+	echo "Admin: http://127.0.0.1:$${WEB_PORT:-8000}/admin/  API docs: /api/docs/" && \
 	exec $(BIN)/honcho start -f Procfile
 
 test: $(INSTALLED)
