@@ -57,8 +57,13 @@ def _user(django_user_model, username: str, *permissions: str):
 @pytest.fixture
 def operator(django_user_model):
     """Alice runs the desk: staff, may engage and release the kill switch."""
-    user = _user(django_user_model, "alice", "risk.operate_killswitch", "risk.change_killswitch",
-                 "risk.view_killswitch")
+    user = _user(
+        django_user_model,
+        "alice",
+        "risk.operate_killswitch",
+        "risk.change_killswitch",
+        "risk.view_killswitch",
+    )
     user.is_staff = True
     user.save()
     return user
@@ -96,8 +101,10 @@ def champion(history):
 @pytest.fixture
 def strategy(champion, instruments):
     return StrategyFactory(
-        name="baseline-long-flat", registered_model=champion.registered_model,
-        notional_per_trade=Decimal("10000"), instruments=instruments,
+        name="baseline-long-flat",
+        registered_model=champion.registered_model,
+        notional_per_trade=Decimal("10000"),
+        instruments=instruments,
     )
 
 

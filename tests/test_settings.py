@@ -20,12 +20,20 @@ GOOD_ENV = {
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items()
-             if k not in GOOD_ENV and k not in ("REDIS_URL", "SECRET_KEY_FILE")}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in GOOD_ENV and k not in ("REDIS_URL", "SECRET_KEY_FILE")
+    }
     clean.update(DJANGO_SETTINGS_MODULE="tradingops.settings.production", **env)
     return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True,
-        text=True, timeout=120, check=False,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

@@ -27,8 +27,12 @@ pytestmark = pytest.mark.django_db
 def _submit(strategy, instrument, side="buy", quantity="10", bar_timestamp=None):
     bar = Bar.objects.filter(instrument=instrument).order_by("-timestamp").first()
     return order_submit(
-        strategy=strategy, instrument=instrument, side=side, quantity=Decimal(quantity),
-        reference_price=bar.close, bar_timestamp=bar_timestamp or bar.timestamp,
+        strategy=strategy,
+        instrument=instrument,
+        side=side,
+        quantity=Decimal(quantity),
+        reference_price=bar.close,
+        bar_timestamp=bar_timestamp or bar.timestamp,
     )
 
 
@@ -39,17 +43,17 @@ def test_the_cycle_orders_on_confident_up_signals_when_flat(strategy):
     assert report.signals == 3
     assert up.exists(), "fixture data must give at least one up-call"
     orders = Order.objects.all()
-    assert sorted(o.instrument.symbol for o in orders) == sorted(
-        s.instrument.symbol for s in up
-    )
+    assert sorted(o.instrument.symbol for o in orders) == sorted(s.instrument.symbol for s in up)
     for order in orders:
         assert order.status == "submitted"
         assert order.side == "buy"
         assert order.quantity * order.reference_price <= strategy.notional_per_trade
         assert order.risk_decision.approved
         assert order.client_order_id == client_order_id_for(
-            strategy=strategy.name, symbol=order.instrument.symbol,
-            bar_timestamp=order.bar_timestamp, side="buy",
+            strategy=strategy.name,
+            symbol=order.instrument.symbol,
+            bar_timestamp=order.bar_timestamp,
+            side="buy",
         )
 
 
@@ -65,8 +69,9 @@ def test_orders_fill_at_the_next_bar_open_plus_slippage_and_build_positions(
     assert report.fills == len(submitted)
     for order in submitted:
         order.refresh_from_db()
-        fill_bar = Bar.objects.get(instrument=order.instrument,
-                                   timestamp=order.bar_timestamp + timedelta(minutes=1))
+        fill_bar = Bar.objects.get(
+            instrument=order.instrument, timestamp=order.bar_timestamp + timedelta(minutes=1)
+        )
         expected = apply_bps(fill_bar.open, settings.PAPER_BROKER_SLIPPAGE_BPS)
         assert order.status == "filled"
         assert order.filled_quantity == order.quantity
@@ -74,8 +79,7 @@ def test_orders_fill_at_the_next_bar_open_plus_slippage_and_build_positions(
         position = Position.objects.get(strategy=strategy, instrument=order.instrument)
         assert position.quantity == order.quantity
         assert position.mark_price == fill_bar.close
-        assert position.unrealized_pnl == order.quantity * (fill_bar.close
-                                                            - position.average_price)
+        assert position.unrealized_pnl == order.quantity * (fill_bar.close - position.average_price)
 
 
 def test_rerunning_the_cycle_for_the_same_bar_creates_no_second_order(strategy):
@@ -125,8 +129,13 @@ def test_a_fill_reported_twice_is_applied_once(strategy, instruments, next_bar):
     assert orders_fill_pending() == 0
 
     fill = Fill.objects.get()
-    replay = BrokerFill(broker_fill_id=fill.broker_fill_id, quantity=fill.quantity,
-                        price=fill.price, fee=fill.fee, filled_at=fill.filled_at)
+    replay = BrokerFill(
+        broker_fill_id=fill.broker_fill_id,
+        quantity=fill.quantity,
+        price=fill.price,
+        fee=fill.fee,
+        filled_at=fill.filled_at,
+    )
     assert fill_record(order_id=order.pk, fill=replay, broker_name="paper") is None
     assert Position.objects.get().quantity == Decimal("10")
 

@@ -33,8 +33,9 @@ TASK_TIMEOUT_S = 60
 
 @pytest.fixture
 def worker():
-    with start_worker(celery_app, pool="solo", perform_ping_check=False,
-                      shutdown_timeout=30) as running:
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30
+    ) as running:
         yield running
 
 
@@ -42,8 +43,7 @@ def _run(task) -> dict:
     return task.delay().get(timeout=TASK_TIMEOUT_S)
 
 
-def test_ingest_predict_and_trade_run_end_to_end_through_the_worker(strategy, frozen_clock,
-                                                                   worker):
+def test_ingest_predict_and_trade_run_end_to_end_through_the_worker(strategy, frozen_clock, worker):
     from datetime import timedelta
 
     bars_before = Bar.objects.count()
@@ -92,7 +92,6 @@ def test_after_the_kill_switch_the_worker_submits_nothing_and_records_rejections
     assert not Order.objects.exclude(status="rejected").exists()
     assert RiskDecision.objects.filter(approved=True).count() == 0
     assert all(
-        "kill_switch_engaged" in [r["code"] for r in d.reasons]
-        for d in RiskDecision.objects.all()
+        "kill_switch_engaged" in [r["code"] for r in d.reasons] for d in RiskDecision.objects.all()
     )
     assert Decimal(0) == sum((p.quantity for p in Position.objects.all()), Decimal(0))

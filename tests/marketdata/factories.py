@@ -24,8 +24,9 @@ class BarFactory(factory.django.DjangoModelFactory):
 
     instrument = factory.SubFactory(InstrumentFactory)
     timeframe = "1m"
-    timestamp = factory.Sequence(lambda n: datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
-                                 + timedelta(minutes=n))
+    timestamp = factory.Sequence(
+        lambda n: datetime(2026, 3, 2, 14, 30, tzinfo=UTC) + timedelta(minutes=n)
+    )
     open = Decimal("100.00")
     high = Decimal("101.00")
     low = Decimal("99.00")

@@ -17,13 +17,15 @@ REPLAY_START = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def _rejected(reason: str) -> float:
-    return REGISTRY.get_sample_value(
-        "tradingops_marketdata_bars_rejected_total", {"provider": "replay", "reason": reason}
-    ) or 0.0
+    return (
+        REGISTRY.get_sample_value(
+            "tradingops_marketdata_bars_rejected_total", {"provider": "replay", "reason": reason}
+        )
+        or 0.0
+    )
 
 
-def test_ingest_twice_for_the_same_period_stores_each_bar_once(instruments, provider,
-                                                                frozen_clock):
+def test_ingest_twice_for_the_same_period_stores_each_bar_once(instruments, provider, frozen_clock):
     end = last_complete_bar_end(frozen_clock.now(), "1m")
     start = end - timedelta(minutes=30)
 
@@ -49,9 +51,7 @@ def test_ingest_continues_after_the_newest_stored_bar(history, provider, frozen_
     )
 
 
-def test_bad_rows_are_rejected_counted_and_never_stored_while_good_rows_are(
-    instruments, tmp_path
-):
+def test_bad_rows_are_rejected_counted_and_never_stored_while_good_rows_are(instruments, tmp_path):
     (tmp_path / "AAPL.csv").write_text(
         "timestamp,open,high,low,close,volume\n"
         "2026-03-02T14:30:00Z,100,101,99,100.5,1000\n"
@@ -62,8 +62,10 @@ def test_bad_rows_are_rejected_counted_and_never_stored_while_good_rows_are(
         "2026-03-02T14:29:00Z,100,101,99,100.5,1000\n"  # out of order
         "2026-03-02T14:35:00Z,100,101,99,100.5,\n"  # missing volume
     )
-    counters = {r: _rejected(r) for r in ("high_below_low", "non_positive_price",
-                                          "malformed_row", "timestamp_out_of_order")}
+    counters = {
+        r: _rejected(r)
+        for r in ("high_below_low", "non_positive_price", "malformed_row", "timestamp_out_of_order")
+    }
 
     report = bars_ingest(
         provider=ReplayProvider(directory=tmp_path), symbols=["AAPL"], start=REPLAY_START

@@ -21,8 +21,9 @@ def _ops_status(capsys) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def test_ops_status_prints_one_json_object_describing_the_loop(strategy, next_bar, operator,
-                                                               capsys):
+def test_ops_status_prints_one_json_object_describing_the_loop(
+    strategy, next_bar, operator, capsys
+):
     trading_cycle_run()
     next_bar()
     trading_cycle_run()
@@ -87,6 +88,4 @@ def test_seed_takes_the_operator_password_from_the_environment(capsys, monkeypat
 
     call_command("seed")
 
-    assert get_user_model().objects.get(username="operator").check_password(
-        "correct-horse-battery"
-    )
+    assert get_user_model().objects.get(username="operator").check_password("correct-horse-battery")

@@ -15,8 +15,12 @@ pytestmark = pytest.mark.django_db
 
 def _intent(symbol: str = "AAPL", quantity: str = "10", price: str = "100") -> guard.OrderIntent:
     return guard.OrderIntent(
-        client_order_id=f"s-{symbol}-{quantity}", strategy="s", symbol=symbol, side="buy",
-        quantity=Decimal(quantity), reference_price=Decimal(price),
+        client_order_id=f"s-{symbol}-{quantity}",
+        strategy="s",
+        symbol=symbol,
+        side="buy",
+        quantity=Decimal(quantity),
+        reference_price=Decimal(price),
     )
 
 
@@ -32,7 +36,11 @@ def test_engaging_records_who_when_why_and_the_request(operator, frozen_clock):
     assert switch.changed_by == operator
     event = KillSwitchEvent.objects.get()
     assert (event.action, event.actor, event.actor_name, event.reason, event.request_id) == (
-        "engage", operator, "alice", "feed looks wrong", "req-1"
+        "engage",
+        operator,
+        "alice",
+        "feed looks wrong",
+        "req-1",
     )
     assert event.created_at == frozen_clock.now()
 
@@ -45,7 +53,8 @@ def test_releasing_clears_the_engaged_time_and_adds_an_event(operator):
     assert not switch.engaged
     assert switch.kill_switch_engaged_at is None
     assert list(KillSwitchEvent.objects.order_by("id").values_list("action", flat=True)) == [
-        "engage", "release"
+        "engage",
+        "release",
     ]
 
 

@@ -15,8 +15,9 @@ def test_an_operator_engages_through_the_api_and_the_event_carries_the_request_i
     api_client.force_authenticate(operator)
 
     # A caller-supplied ID is not trusted: the audit trail uses the one the server made.
-    response = api_client.post(ENGAGE, {"reason": "stale prices"}, format="json",
-                               HTTP_X_REQUEST_ID="forged-id")
+    response = api_client.post(
+        ENGAGE, {"reason": "stale prices"}, format="json", HTTP_X_REQUEST_ID="forged-id"
+    )
 
     assert response.status_code == 200
     assert response.json()["engaged"] is True
