@@ -31,7 +31,7 @@ from marketdata.selectors import bar_latest, bar_next
 from models_registry.choices import Direction
 from models_registry.models import Signal
 from models_registry.selectors import model_version_champion
-from models_registry.services import signals_generate
+from models_registry.services import shadow_signals_record, signals_generate
 from risk import guard
 from risk.services import order_intent_evaluate
 
@@ -287,6 +287,8 @@ def _strategy_cycle(
         metrics.STRATEGIES_SKIPPED.labels("artifact_integrity").inc()
         return
     report.signals += len(signals)
+    # The shadow predicts on the same bars; its signals are recorded for scoring, never traded.
+    shadow_signals_record(registered_model_id=strategy.registered_model_id, instruments=instruments)
     for signal in signals:
         order = _act_on_signal(strategy, signal, broker, request_id)
         if order is not None:

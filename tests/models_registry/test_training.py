@@ -19,7 +19,15 @@ from models_registry.training import (
     time_ordered_split,
 )
 
-METRIC_KEYS = {"accuracy", "log_loss", "brier", "roc_auc", "base_rate_up", "holdout_rows"}
+METRIC_KEYS = {
+    "accuracy",
+    "hit_rate",
+    "log_loss",
+    "brier",
+    "roc_auc",
+    "base_rate_up",
+    "holdout_rows",
+}
 
 
 def minute_index(n: int, start: str = "2024-03-04 14:30") -> pd.DatetimeIndex:
@@ -81,9 +89,7 @@ def test_closes_too_short_for_a_single_feature_row_fail_validation_not_crash():
 @settings(deadline=None, max_examples=30)
 @given(holdout_fraction=st.floats(min_value=0.1, max_value=0.6))
 def test_every_holdout_timestamp_is_after_every_training_timestamp(holdout_fraction):
-    dataset = build_dataset(
-        {"AAPL": random_walk(200, seed=1), "MSFT": random_walk(200, seed=2)}
-    )
+    dataset = build_dataset({"AAPL": random_walk(200, seed=1), "MSFT": random_walk(200, seed=2)})
 
     split = time_ordered_split(dataset, holdout_fraction)
 

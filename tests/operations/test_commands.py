@@ -43,7 +43,12 @@ def test_ops_status_prints_one_json_object_describing_the_loop(
     assert "realized_pnl" in status and "unrealized_pnl" in status
     assert status["kill_switch"]["engaged"] is True
     assert status["kill_switch"]["reason"] == "end of test day"
-    assert [t["name"] for t in status["periodic_tasks"]] == ["ingest-bars", "predict-and-trade"]
+    assert [t["name"] for t in status["periodic_tasks"]] == [
+        "build-dataset",
+        "drift-reports",
+        "ingest-bars",
+        "predict-and-trade",
+    ]
     assert all(t["last_outcome"] is None for t in status["periodic_tasks"])
 
 
@@ -80,7 +85,7 @@ def test_seed_builds_the_demo_and_prints_the_generated_password_once(capsys, mon
     assert "already exists" in second and password not in second
     strategy = Strategy.objects.get()
     assert strategy.instruments.count() == 3
-    assert strategy.registered_model.versions.filter(is_champion=True).count() == 1
+    assert strategy.registered_model.versions.filter(aliases__alias="champion").count() == 1
 
 
 def test_seed_takes_the_operator_password_from_the_environment(capsys, monkeypatch):
