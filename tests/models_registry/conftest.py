@@ -1,0 +1,35 @@
+"""Personas and gate settings for the model lifecycle tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import _user
+
+
+@pytest.fixture
+def model_risk_officer(django_user_model):
+    """Bob signs off promotions (approve_promotion) but did not train the models."""
+    return _user(django_user_model, "bob", "models_registry.approve_promotion")
+
+
+@pytest.fixture
+def model_operator(django_user_model):
+    """Dana promotes and rolls back models (promote_model), and trains them."""
+    user = _user(django_user_model, "dana", "models_registry.promote_model")
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def lenient_gates(settings):
+    """Gates that any trained model passes, except the ones a test switches back on."""
+    settings.MODELS_GATE_MIN_AUC = 0.0
+    settings.MODELS_GATE_MAX_LOG_LOSS = 10.0
+    settings.MODELS_GATE_MAX_AUC = 1.0
+    settings.MODELS_GATE_METRIC_TOLERANCE = 1.0
+    settings.MODELS_GATE_MAX_BACKTEST_DRAWDOWN = 1.0
+    settings.MODELS_GATE_MIN_SHADOW_SIGNALS = 0
+    settings.MODELS_GATE_REQUIRE_APPROVAL = False
+    return settings
