@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--strategy", required=True, help="strategy (or model) name")
-        parser.add_argument("--version", type=int, required=True, dest="number")
+        parser.add_argument("--model-version", type=int, required=True, dest="number")
         parser.add_argument("--check", action="store_true", help="show the gates, change nothing")
         add_actor(parser)
 

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--strategy", required=True, help="strategy (or model) name")
         parser.add_argument("--alias", required=True, choices=["challenger", "shadow"])
         target = parser.add_mutually_exclusive_group(required=True)
-        target.add_argument("--version", type=int, dest="number")
+        target.add_argument("--model-version", type=int, dest="number")
         target.add_argument("--clear", action="store_true")
         add_actor(parser)
 
