@@ -27,7 +27,8 @@ def _confidence_drift(model_version: ModelVersion, limits: drift.DriftThresholds
         ],
         dtype=float,
     )
-    if holdout is None or len(live) < 2:
+    # PSI and KS on a handful of signals say nothing: wait for a meaningful sample.
+    if holdout is None or len(live) < settings.MODELS_DRIFT_MIN_SAMPLES:
         return {}
     proba = training.predict_up(model_version_load(model_version), holdout)
     reference = np.maximum(proba, 1.0 - proba)

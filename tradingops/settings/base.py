@@ -250,6 +250,8 @@ MODELS_DRIFT_WASSERSTEIN = env.float("MODELS_DRIFT_WASSERSTEIN", default=0.1)
 MODELS_DRIFT_SHARE = env.float("MODELS_DRIFT_SHARE", default=0.5)
 MODELS_DRIFT_WINDOW_BARS = env.int("MODELS_DRIFT_WINDOW_BARS", default=200)
 MODELS_LIVE_SIGNAL_WINDOW = env.int("MODELS_LIVE_SIGNAL_WINDOW", default=200)
+# Fewest live signals before prediction-confidence drift is judged at all.
+MODELS_DRIFT_MIN_SAMPLES = env.int("MODELS_DRIFT_MIN_SAMPLES", default=30)
 
 RISK_TRADING_DAY_TIMEZONE = env.str("RISK_TRADING_DAY_TIMEZONE", default="America/New_York")
 
