@@ -36,9 +36,10 @@ def test_a_champion_on_its_own_recent_data_reports_no_drift(strategy, champion, 
     assert report.live_signals == 6
     assert report.live_hit_rate in {0.0, 1 / 3, 2 / 3, 1.0}
     assert report.holdout_hit_rate == champion.metrics["accuracy"]
-    assert REGISTRY.get_sample_value(
-        "tradingops_models_drifted", {"model": "baseline-direction"}
-    ) == 0.0
+    assert (
+        REGISTRY.get_sample_value("tradingops_models_drifted", {"model": "baseline-direction"})
+        == 0.0
+    )
 
 
 def test_a_market_that_changed_character_is_reported_as_drift(champion):
