@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 import numpy as np
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import F, Max, Prefetch, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from common.exceptions import NotFound
 from marketdata.models import Bar
@@ -120,42 +120,85 @@ class SignalOutcomes:
         return self.__dict__.copy()
 
 
-def _next_closes(signals: list[Signal], step: timedelta) -> dict[tuple[int, object], float]:
+SIGNAL_FIELDS = (
+    "model_version_id",
+    "instrument_id",
+    "timeframe",
+    "bar_timestamp",
+    "direction",
+    "confidence",
+    "reference_price",
+)
+
+
+def _signal_rows(version_ids: list[int], limit: int) -> dict[int, list[tuple]]:
+    """The newest ``limit`` signals of each version, in one query (a window per version)."""
+    ranked = (
+        Signal.objects.filter(model_version_id__in=version_ids)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("model_version_id"),
+                order_by=[F("bar_timestamp").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=limit)
+        .values_list(*SIGNAL_FIELDS)
+    )
+    rows: dict[int, list[tuple]] = {pk: [] for pk in version_ids}
+    for row in ranked:
+        rows[row[0]].append(row)
+    return rows
+
+
+def _next_closes(rows: list[tuple]) -> dict[tuple[int, object], float]:
     """Close of the bar after each signal's bar, in one query over the whole window."""
-    if not signals:
+    if not rows:
         return {}
-    wanted = {(s.instrument_id, s.bar_timestamp + step) for s in signals}
+    wanted = {(r[1], r[3] + timeframe_delta(r[2])) for r in rows}
     bars = Bar.objects.filter(
-        instrument_id__in={s.instrument_id for s in signals},
-        timeframe=signals[0].timeframe,
+        instrument_id__in={i for i, _ in wanted},
+        timeframe__in={r[2] for r in rows},
         timestamp__gte=min(t for _, t in wanted),
         timestamp__lte=max(t for _, t in wanted),
     ).values_list("instrument_id", "timestamp", "close")
     return {(i, t): float(c) for i, t, c in bars if (i, t) in wanted}
 
 
-def signal_outcomes(*, model_version: ModelVersion, limit: int) -> SignalOutcomes:
-    """Hit rate, signal-implied PnL and confidence of the version's newest ``limit`` signals."""
-    signals = list(Signal.objects.filter(model_version=model_version)[:limit])
-    confidence = np.array([s.confidence for s in signals], dtype=float)
-    nexts = _next_closes(signals, timeframe_delta(model_version.timeframe)) if signals else {}
+def _outcomes(rows: list[tuple], closes: dict[tuple[int, object], float]) -> SignalOutcomes:
+    confidence = np.array([r[5] for r in rows], dtype=float)
     hits, returns = [], []
-    for s in signals:
-        after = nexts.get((s.instrument_id, s.bar_timestamp + timeframe_delta(s.timeframe)))
+    for _, instrument_id, timeframe, bar_timestamp, direction, _, price in rows:
+        after = closes.get((instrument_id, bar_timestamp + timeframe_delta(timeframe)))
         if after is None:
             continue
-        change = after / float(s.reference_price) - 1.0
-        hits.append((change > 0) == (s.direction == "up"))
-        returns.append(change if s.direction == "up" else 0.0)
+        change = after / float(price) - 1.0
+        hits.append((change > 0) == (direction == "up"))
+        returns.append(change if direction == "up" else 0.0)
+    has = len(confidence) > 0
     return SignalOutcomes(
-        signals=len(signals),
+        signals=len(rows),
         scored=len(hits),
         hit_rate=float(np.mean(hits)) if hits else None,
         pnl_return=float(np.sum(returns)) if returns else 0.0,
-        confidence_mean=float(confidence.mean()) if len(confidence) else None,
-        confidence_p10=float(np.quantile(confidence, 0.1)) if len(confidence) else None,
-        confidence_p90=float(np.quantile(confidence, 0.9)) if len(confidence) else None,
+        confidence_mean=float(confidence.mean()) if has else None,
+        confidence_p10=float(np.quantile(confidence, 0.1)) if has else None,
+        confidence_p90=float(np.quantile(confidence, 0.9)) if has else None,
     )
+
+
+def signal_outcomes(*, model_version: ModelVersion, limit: int) -> SignalOutcomes:
+    """Hit rate, signal-implied PnL and confidence of the version's newest ``limit`` signals.
+
+    A signal is scored once the bar after it exists: a hit when the close moved the way it
+    called; the PnL is that of following it long/flat, before costs.
+    """
+    rows = list(
+        Signal.objects.filter(model_version=model_version)
+        .order_by("-bar_timestamp", "-id")
+        .values_list(*SIGNAL_FIELDS)[:limit]
+    )
+    return _outcomes(rows, _next_closes(rows))
 
 
 def drift_report_latest(*, model_version: ModelVersion) -> DriftReport | None:
@@ -175,11 +218,27 @@ def status_fingerprint() -> str:
     return "-".join(str(mark.timestamp() if hasattr(mark, "timestamp") else mark) for mark in marks)
 
 
-def _version_status(version: ModelVersion, live_window: int) -> dict:
+def _latest_drift(version_ids: list[int]) -> dict[int, DriftReport]:
+    latest = (
+        DriftReport.objects.filter(model_version_id__in=version_ids)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("model_version_id"),
+                order_by=[F("created_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank=1)
+        .only("model_version_id", "status", "drift_share", "created_at")
+    )
+    return {report.model_version_id: report for report in latest}
+
+
+def _version_status(
+    version: ModelVersion, report: DriftReport | None, outcomes: SignalOutcomes
+) -> dict:
     run = version.training_run
     snapshot = run.dataset_snapshot if run else None
-    report = drift_report_latest(model_version=version)
-    outcomes = signal_outcomes(model_version=version, limit=live_window)
     keys = ("roc_auc", "log_loss", "brier", "hit_rate", "accuracy")
     holdout = {k: v for k, v in version.metrics.items() if k in keys or k.startswith("backtest_")}
     return {
@@ -209,16 +268,26 @@ def _version_status(version: ModelVersion, live_window: int) -> dict:
 
 
 def models_status(*, live_window: int) -> list[dict]:
-    """Per model (and the strategies trading it): champion, challenger and shadow at a glance."""
-    models = RegisteredModel.objects.prefetch_related(
-        "strategies",
-        Prefetch(
-            "aliases",
-            queryset=ModelAlias.objects.select_related(
-                "model_version__training_run__dataset_snapshot"
+    """Per model (and the strategies trading it): champion, challenger and shadow at a glance.
+
+    A fixed number of queries however many models: models with strategies and aliases, the
+    newest drift report per version, the newest signals per version, and the bars after them.
+    """
+    models = list(
+        RegisteredModel.objects.prefetch_related(
+            "strategies",
+            Prefetch(
+                "aliases",
+                queryset=ModelAlias.objects.select_related(
+                    "model_version__training_run__dataset_snapshot"
+                ),
             ),
-        ),
+        )
     )
+    version_ids = sorted({a.model_version_id for m in models for a in m.aliases.all()})
+    reports = _latest_drift(version_ids)
+    rows = _signal_rows(version_ids, live_window)
+    closes = _next_closes([row for per_version in rows.values() for row in per_version])
     status = []
     for registered in models:
         by_alias = {a.alias: a.model_version for a in registered.aliases.all()}
@@ -228,6 +297,12 @@ def models_status(*, live_window: int) -> list[dict]:
         }
         for alias in Alias.values:
             version = by_alias.get(alias)
-            entry[alias] = _version_status(version, live_window) if version else None
+            entry[alias] = (
+                _version_status(
+                    version, reports.get(version.pk), _outcomes(rows[version.pk], closes)
+                )
+                if version
+                else None
+            )
         status.append(entry)
     return status

@@ -222,3 +222,19 @@ def test_commands_need_their_permission(api_client, outsider, strategy, candidat
 
 def test_anonymous_callers_cannot_read_the_status(api_client, strategy):
     assert api_client.get(STATUS).status_code in {401, 403}
+
+
+def test_building_the_status_takes_the_same_queries_for_one_model_or_many(
+    api_client, outsider, strategy, history
+):
+    api_client.force_authenticate(outsider)
+    with CaptureQueriesContext(connection) as one:
+        api_client.get(STATUS)
+    for name in ("m2", "m3"):
+        model_version_train(model_name=name, promote=True)
+
+    with CaptureQueriesContext(connection) as three:
+        response = api_client.get(STATUS)
+
+    assert len(response.json()) == 3
+    assert len(three) == len(one)
