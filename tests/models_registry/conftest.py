@@ -33,3 +33,11 @@ def lenient_gates(settings):
     settings.MODELS_GATE_MIN_SHADOW_SIGNALS = 0
     settings.MODELS_GATE_REQUIRE_APPROVAL = False
     return settings
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The status body is cached by fingerprint; a fresh test database must not see old ones."""
+    from django.core.cache import cache
+
+    cache.clear()
