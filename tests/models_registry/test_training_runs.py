@@ -203,3 +203,13 @@ def test_build_dataset_command_prints_the_snapshot(history, capsys):
     printed = json.loads(capsys.readouterr().out)
     assert printed["symbols"] == ["AAPL"]
     assert printed["content_sha256"] == DatasetSnapshot.objects.get().content_sha256
+
+
+def test_the_train_model_task_creates_a_tracked_run(history):
+    from models_registry.tasks import train_model
+
+    version_id = train_model.apply(args=["task-model"], kwargs={"params": {"C": 0.5}}).get()
+
+    run = TrainingRun.objects.get(model_version__pk=version_id)
+    assert run.status == "succeeded"
+    assert run.hyperparameters["C"] == 0.5
