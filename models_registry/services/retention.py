@@ -37,7 +37,7 @@ def model_versions_retain(*, keep: int | None = None) -> dict[str, int]:
         old = registered.versions.filter(aliases__isnull=True, archived_at__isnull=True).exclude(
             pk__in=registered.versions.order_by("-version").values("pk")[:keep]
         )
-        for version in old.select_for_update():
+        for version in old.select_for_update(of=("self",)):
             version.archived_at = clock.now()
             version.save(update_fields=["archived_at", "updated_at"])
             archived += 1

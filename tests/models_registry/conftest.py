@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
+from marketdata.models import Bar
 from tests.conftest import _user
 
 
@@ -41,3 +44,13 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+def make_the_newest_bars_zigzag(bars_per_instrument: int = 200) -> None:
+    """Every newest bar of each instrument jumps +10% / -10% from the one before: returns
+    unlike anything the models were trained on."""
+    for instrument_id in Bar.objects.order_by().values_list("instrument_id", flat=True).distinct():
+        newest = Bar.objects.filter(instrument_id=instrument_id).order_by("-timestamp")
+        for i, bar in enumerate(sorted(newest[:bars_per_instrument], key=lambda b: b.timestamp)):
+            factor = Decimal("1.1") if i % 2 else Decimal("0.9")
+            Bar.objects.filter(pk=bar.pk).update(close=(bar.close * factor).quantize(bar.close))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -13,10 +12,10 @@ from django.core.management.base import CommandError
 from prometheus_client import REGISTRY
 
 from execution.services import trading_cycle_run
-from marketdata.models import Bar
 from models_registry.models import DriftReport
 from models_registry.services import drift_report_create
 from models_registry.tasks import drift_reports
+from tests.models_registry.conftest import make_the_newest_bars_zigzag
 
 pytestmark = pytest.mark.django_db
 
@@ -43,10 +42,7 @@ def test_a_champion_on_its_own_recent_data_reports_no_drift(strategy, champion, 
 
 
 def test_a_market_that_changed_character_is_reported_as_drift(champion):
-    newest = sorted(Bar.objects.order_by("-timestamp")[:600], key=lambda b: b.timestamp)
-    for i, bar in enumerate(newest):
-        factor = Decimal("1.1") if i % 2 else Decimal("0.9")
-        Bar.objects.filter(pk=bar.pk).update(close=bar.close * factor)
+    make_the_newest_bars_zigzag()
 
     report = drift_report_create(model_version=champion)
 

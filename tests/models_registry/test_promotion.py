@@ -11,7 +11,6 @@ from django.core.management.base import CommandError
 from common.exceptions import ValidationFailed
 from execution.models import Order
 from execution.services import trading_cycle_run
-from marketdata.models import Bar
 from models_registry.models import ModelAlias, PromotionApproval, PromotionEvent, Signal
 from models_registry.selectors import aliases_of, model_version_champion
 from models_registry.services import (
@@ -24,6 +23,7 @@ from models_registry.services import (
     model_version_train,
     promotion_gates,
 )
+from tests.models_registry.conftest import make_the_newest_bars_zigzag
 
 pytestmark = pytest.mark.django_db
 
@@ -80,11 +80,7 @@ def test_a_worse_candidate_than_the_champion_on_the_same_hold_out_is_blocked(
 
 
 def test_recent_data_that_drifted_from_the_training_data_blocks(candidate, lenient_gates):
-    # Every newest bar jumps 20% from the one before: returns unlike anything in training.
-    newest = Bar.objects.order_by("-timestamp")[:200]
-    for i, bar in enumerate(sorted(newest, key=lambda b: b.timestamp)):
-        factor = 1.2 ** (i % 2) * 0.9 ** ((i + 1) % 2)
-        Bar.objects.filter(pk=bar.pk).update(close=bar.close * type(bar.close)(str(factor)))
+    make_the_newest_bars_zigzag()
 
     results = {g.name: g for g in promotion_gates(model_version=candidate)}
 
