@@ -192,8 +192,21 @@ class ModelVersion(BaseModel):
             ("promote_model", "Can promote and roll back model versions"),
         ]
 
+    # Everything else is the version's immutable record: what was trained, on what, scoring how.
+    MUTABLE_FIELDS = frozenset({"ever_champion", "archived_at", "updated_at"})
+
     def __str__(self) -> str:
         return f"{self.registered_model.name} v{self.version}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        update_fields = kwargs.get("update_fields")
+        if not self._state.adding and not (
+            update_fields is not None and set(update_fields) <= self.MUTABLE_FIELDS  # type: ignore[arg-type]
+        ):
+            raise ValidationFailed(
+                f"{self} is immutable; only {sorted(self.MUTABLE_FIELDS)} may change"
+            )
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class ModelAlias(models.Model):

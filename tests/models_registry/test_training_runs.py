@@ -213,3 +213,15 @@ def test_the_train_model_task_creates_a_tracked_run(history):
     run = TrainingRun.objects.get(model_version__pk=version_id)
     assert run.status == "succeeded"
     assert run.hyperparameters["C"] == 0.5
+
+
+def test_a_registered_version_is_immutable_apart_from_its_archive_flags(history):
+    version = model_version_train(model_name="baseline-direction")
+
+    version.metrics = {"roc_auc": 0.99}
+    with pytest.raises(ValidationFailed, match="immutable"):
+        version.save()
+    with pytest.raises(ValidationFailed, match="immutable"):
+        version.save(update_fields=["metrics"])
+    version.refresh_from_db()
+    assert version.metrics["roc_auc"] != 0.99
