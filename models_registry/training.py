@@ -49,7 +49,12 @@ def time_ordered_split(dataset: pd.DataFrame, holdout_fraction: float) -> Split:
     if not 0 < holdout_fraction < 1:
         raise ValidationFailed("holdout_fraction must be between 0 and 1")
     times = np.sort(dataset["timestamp"].unique())
-    cutoff = times[int(len(times) * (1 - holdout_fraction))]
+    cut = int(len(times) * (1 - holdout_fraction))
+    if not 0 < cut < len(times):
+        raise ValidationFailed(
+            f"Not enough history: {len(times)} bar times cannot be split into training and hold-out"
+        )
+    cutoff = times[cut]
     train = dataset[dataset["timestamp"] < cutoff]
     holdout = dataset[dataset["timestamp"] >= cutoff]
     if len(train) < MIN_TRAIN_ROWS or len(holdout) < MIN_HOLDOUT_ROWS:

@@ -33,6 +33,9 @@ TASK_TIMEOUT_S = 60
 
 @pytest.fixture
 def worker():
+    # Tasks are acknowledged late, so a message whose result an earlier test already read may
+    # still sit on the queue when that test's worker stopped; start each test on an empty one.
+    celery_app.control.purge()
     with start_worker(
         celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30
     ) as running:
