@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-deadline_s=${SMOKE_DEADLINE_S:-90}
+deadline_s=${SMOKE_DEADLINE_S:-150}
 export TRADINGOPS_VAR_DIR=${TRADINGOPS_VAR_DIR:-$(mktemp -d /tmp/tradingops-smoke.XXXXXX)}
 export WEB_PORT=${WEB_PORT:-18765}
 export TRADINGOPS_ADMIN_PASSWORD=${TRADINGOPS_ADMIN_PASSWORD:-smoke-test-password}
