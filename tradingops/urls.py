@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from operations.views import health_live, health_ready
+from operations.views import health_live, health_ready, metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,5 +14,5 @@ urlpatterns = [
     path("api/v1/models/", include("models_registry.api.urls")),
     path("api/v1/risk/", include("risk.api.urls")),
     path("api/v1/execution/", include("execution.api.urls")),
-    path("", include("django_prometheus.urls")),
+    path("metrics", metrics, name="prometheus-metrics"),
 ]

@@ -40,3 +40,22 @@ def test_ready_is_503_and_names_the_broker_when_it_is_unreachable(client, monkey
 
 def test_health_endpoints_refuse_other_methods(client):
     assert client.post("/health/live").status_code == 405
+
+
+def test_metrics_show_the_loop_state_read_from_the_database(client, strategy, operator):
+    from execution.services import trading_cycle_run
+    from operations.services import periodic_tasks_setup
+    from risk.services import kill_switch_engage
+
+    trading_cycle_run()
+    periodic_tasks_setup()
+    kill_switch_engage(actor=operator, reason="scrape test")
+
+    body = client.get("/metrics").content.decode()
+
+    assert "tradingops_risk_kill_switch_engaged 1.0" in body
+    assert 'tradingops_marketdata_newest_bar_age_seconds{symbol="AAPL"} 30.0' in body
+    assert 'tradingops_scheduler_task_state{periodic_task="ingest-bars",state="up"} 1.0' in body
+    assert 'tradingops_models_champion_version{model="baseline-direction"} 1.0' in body
+    assert 'tradingops_execution_orders{status="submitted"}' in body
+    assert "tradingops_risk_decisions_total" in body

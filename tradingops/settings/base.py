@@ -175,6 +175,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # Tasks are idempotent, so acknowledging after the run is safe: a worker that dies mid-task
 # leaves the message for another worker instead of losing the step.
 CELERY_TASK_ACKS_LATE = True
+# A STARTED result row marks when each run began, so its duration and lateness are known.
+CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
@@ -217,3 +219,5 @@ PAPER_BROKER_SLIPPAGE_BPS = Decimal(env.str("PAPER_BROKER_SLIPPAGE_BPS", default
 # `manage.py setup_periodic_tasks` (operators may then edit it in admin).
 SCHEDULE_INGEST_SECONDS = env.int("SCHEDULE_INGEST_SECONDS", default=60)
 SCHEDULE_TRADE_SECONDS = env.int("SCHEDULE_TRADE_SECONDS", default=60)
+# How far past its next run a periodic task may be before it counts as late.
+SCHEDULER_GRACE_SECONDS = env.int("SCHEDULER_GRACE_SECONDS", default=60)
