@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 
 import structlog
 from django.conf import settings
@@ -22,7 +23,7 @@ from marketdata.timeframes import timeframe_delta
 from models_registry.selectors import champion_versions
 from operations.scheduler import STATES
 from operations.selectors import periodic_task_status
-from risk.selectors import kill_switch_get
+from risk.selectors import kill_switch_get, limits_for
 
 logger = structlog.get_logger(__name__)
 
@@ -76,11 +77,22 @@ def _risk() -> Iterator[GaugeMetricFamily]:
         value=1.0 if kill_switch_get().engaged else 0.0,
     )
     day_start = clock.start_of_day(clock.now(), settings.RISK_TRADING_DAY_TIMEZONE)
+    pnl = daily_pnl(since=day_start)
     yield GaugeMetricFamily(
         "tradingops_risk_daily_pnl",
         "PnL of the trading day so far (realized + unrealized).",
-        value=float(daily_pnl(since=day_start)),
+        value=float(pnl),
     )
+    utilisation = GaugeMetricFamily(
+        "tradingops_risk_limit_utilisation_ratio",
+        "Use of each global limit as a fraction (1 = at the limit).",
+        labels=["limit"],
+    )
+    limits = limits_for(symbol="")
+    if limits is not None and limits.max_daily_loss:
+        loss = max(-pnl, Decimal(0))
+        utilisation.add_metric(["max_daily_loss"], float(loss / limits.max_daily_loss))
+    yield utilisation
 
 
 def _execution() -> Iterator[GaugeMetricFamily]:

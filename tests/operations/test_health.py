@@ -59,3 +59,4 @@ def test_metrics_show_the_loop_state_read_from_the_database(client, strategy, op
     assert 'tradingops_models_champion_version{model="baseline-direction"} 1.0' in body
     assert 'tradingops_execution_orders{status="submitted"}' in body
     assert "tradingops_risk_decisions_total" in body
+    assert 'tradingops_risk_limit_utilisation_ratio{limit="max_daily_loss"}' in body
