@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def _promtool(*args: str, cwd: Path = PROMETHEUS_DIR) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 - fixed tool, repository files
+    return subprocess.run(
         [str(PROMTOOL), *args],
         cwd=cwd,
         capture_output=True,
