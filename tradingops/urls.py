@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/v1/models/", include("models_registry.api.urls")),
     path("api/v1/risk/", include("risk.api.urls")),
     path("api/v1/execution/", include("execution.api.urls")),
+    path("api/v1/operations/", include("operations.api.urls")),
     path("metrics", metrics, name="prometheus-metrics"),
 ]
