@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
 import os
+from collections.abc import Callable
+from functools import wraps
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -12,6 +16,7 @@ from prometheus_client.exposition import generate_latest
 
 from operations.collectors import DatabaseStateCollector
 from operations.health import readiness
+from operations.selectors import periodic_task_status
 
 
 @never_cache
@@ -21,11 +26,59 @@ def health_live(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def _monitoring_allowed(request: HttpRequest) -> bool:
+    """Staff signed in to admin, or a monitoring system presenting MONITORING_TOKEN."""
+    if request.user.is_authenticated and request.user.is_staff:
+        return True
+    token = settings.MONITORING_TOKEN
+    header = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(header.encode(), f"Bearer {token}".encode())
+
+
+def monitoring_only(view: Callable[[HttpRequest], JsonResponse]) -> Callable:
+    """Detailed health reveals internals: 401 without staff login or the monitoring token."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest) -> JsonResponse:
+        if not _monitoring_allowed(request):
+            return JsonResponse(
+                {"detail": "Staff login or a monitoring token (Authorization: Bearer) needed."},
+                status=401,
+            )
+        return view(request)
+
+    return guarded
+
+
 @never_cache
 @require_GET
 def health_ready(request: HttpRequest) -> JsonResponse:
     """Database and broker reachable; 503 naming the failing components otherwise."""
     components = readiness()
+    failing = sorted(name for name, state in components.items() if state != "ok")
+    body = {"status": "fail" if failing else "ok", "components": components, "failing": failing}
+    return JsonResponse(body, status=503 if failing else 200)
+
+
+@never_cache
+@require_GET
+@monitoring_only
+def health_scheduler(request: HttpRequest) -> JsonResponse:
+    """Each periodic task's schedule, last run, outcome, duration, next run and state."""
+    tasks = periodic_task_status()
+    down = sorted(task["name"] for task in tasks if task["state"] == "down")
+    body = {"status": "fail" if down else "ok", "failing": down, "tasks": tasks}
+    return JsonResponse(body, status=503 if down else 200)
+
+
+@never_cache
+@require_GET
+@monitoring_only
+def health(request: HttpRequest) -> JsonResponse:
+    """Everything at once: 200, or 503 naming each failing component."""
+    components = readiness()
+    for task in periodic_task_status():
+        components[f"scheduler:{task['name']}"] = "ok" if task["state"] != "down" else "down"
     failing = sorted(name for name, state in components.items() if state != "ok")
     body = {"status": "fail" if failing else "ok", "components": components, "failing": failing}
     return JsonResponse(body, status=503 if failing else 200)

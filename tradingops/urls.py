@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from operations.views import health_live, health_ready, metrics
+from operations.views import health, health_live, health_ready, health_scheduler, metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/live", health_live, name="health-live"),
     path("health/ready", health_ready, name="health-ready"),
+    path("health/scheduler", health_scheduler, name="health-scheduler"),
+    path("health", health, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/marketdata/", include("marketdata.api.urls")),

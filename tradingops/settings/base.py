@@ -219,5 +219,8 @@ PAPER_BROKER_SLIPPAGE_BPS = Decimal(env.str("PAPER_BROKER_SLIPPAGE_BPS", default
 # `manage.py setup_periodic_tasks` (operators may then edit it in admin).
 SCHEDULE_INGEST_SECONDS = env.int("SCHEDULE_INGEST_SECONDS", default=60)
 SCHEDULE_TRADE_SECONDS = env.int("SCHEDULE_TRADE_SECONDS", default=60)
+# Bearer token that lets a monitoring system read /health and /health/<area> (no default:
+# without it only signed-in staff can).
+MONITORING_TOKEN = env.str("MONITORING_TOKEN", default="")
 # How far past its next run a periodic task may be before it counts as late.
 SCHEDULER_GRACE_SECONDS = env.int("SCHEDULER_GRACE_SECONDS", default=60)
