@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from decimal import Decimal
 
 import structlog
 from django.conf import settings
@@ -17,13 +16,13 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from common import clock
-from execution.selectors import daily_pnl, order_counts_by_status, pnl_by_strategy
+from execution.selectors import order_counts_by_status, pnl_by_strategy
 from marketdata.selectors import newest_bar_times
 from marketdata.timeframes import timeframe_delta
 from models_registry.selectors import champion_versions
 from operations.scheduler import STATES
-from operations.selectors import periodic_task_status
-from risk.selectors import kill_switch_get, limits_for
+from operations.selectors import daily_loss_utilisation, periodic_task_status
+from risk.selectors import kill_switch_get
 
 logger = structlog.get_logger(__name__)
 
@@ -76,22 +75,19 @@ def _risk() -> Iterator[GaugeMetricFamily]:
         "1 while the global kill switch is engaged.",
         value=1.0 if kill_switch_get().engaged else 0.0,
     )
-    day_start = clock.start_of_day(clock.now(), settings.RISK_TRADING_DAY_TIMEZONE)
-    pnl = daily_pnl(since=day_start)
+    daily = daily_loss_utilisation()
     yield GaugeMetricFamily(
         "tradingops_risk_daily_pnl",
         "PnL of the trading day so far (realized + unrealized).",
-        value=float(pnl),
+        value=float(daily["daily_pnl"]),
     )
     utilisation = GaugeMetricFamily(
         "tradingops_risk_limit_utilisation_ratio",
         "Use of each global limit as a fraction (1 = at the limit).",
         labels=["limit"],
     )
-    limits = limits_for(symbol="")
-    if limits is not None and limits.max_daily_loss:
-        loss = max(-pnl, Decimal(0))
-        utilisation.add_metric(["max_daily_loss"], float(loss / limits.max_daily_loss))
+    if daily["utilisation"] is not None:
+        utilisation.add_metric(["max_daily_loss"], daily["utilisation"])
     yield utilisation
 
 

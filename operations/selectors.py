@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -10,12 +11,13 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_results.models import TaskResult
 
+from common import clock
 from execution.models import Fill
-from execution.selectors import order_counts_by_status, pnl_totals
+from execution.selectors import daily_pnl, order_counts_by_status, pnl_totals
 from marketdata.models import Bar, Instrument
 from models_registry.models import Signal
 from operations.scheduler import TaskObservation, task_state
-from risk.selectors import kill_switch_get
+from risk.selectors import kill_switch_get, limits_for
 
 
 def _iso(moment: Any) -> str | None:
@@ -101,3 +103,35 @@ def ops_status() -> dict[str, Any]:
         },
         "periodic_tasks": periodic_task_status(),
     }
+
+
+def daily_loss_utilisation() -> dict[str, Any]:
+    """The trading day's PnL against the global max daily loss."""
+    day_start = clock.start_of_day(clock.now(), settings.RISK_TRADING_DAY_TIMEZONE)
+    pnl = daily_pnl(since=day_start)
+    limits = limits_for(symbol="")
+    limit = limits.max_daily_loss if limits else None
+    used = float(max(-pnl, Decimal(0)) / limit) if limit else None
+    return {"daily_pnl": pnl, "max_daily_loss": limit, "utilisation": used}
+
+
+def realized_pnl_series(*, since: datetime) -> list[tuple[float, float]]:
+    """Cumulative realized PnL after each fill since ``since`` (Unix time, PnL)."""
+    total = Decimal(0)
+    points = []
+    fills = Fill.objects.filter(filled_at__gte=since).order_by("filled_at", "id")
+    for filled_at, realized in fills.values_list("filled_at", "realized_pnl"):
+        total += realized
+        points.append((filled_at.timestamp(), float(total)))
+    return points
+
+
+def cycle_latency_series(*, since: datetime) -> list[tuple[float, float]]:
+    """Run time in seconds of each trading cycle since ``since`` (Unix time, seconds)."""
+    runs = TaskResult.objects.filter(
+        task_name="execution.predict_and_trade", status="SUCCESS", date_created__gte=since
+    ).order_by("date_done")
+    return [
+        (done.timestamp(), (done - created).total_seconds())
+        for created, done in runs.values_list("date_created", "date_done")
+    ]

@@ -5,18 +5,35 @@ from __future__ import annotations
 import hmac
 import os
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, multiprocess
 from prometheus_client.exposition import generate_latest
 
+from common import clock
+from models_registry.selectors import champion_versions
+from operations.charts import line_chart_svg
 from operations.collectors import DatabaseStateCollector
 from operations.health import readiness
-from operations.selectors import periodic_task_status
+from operations.selectors import (
+    cycle_latency_series,
+    daily_loss_utilisation,
+    periodic_task_status,
+    realized_pnl_series,
+)
+from risk.selectors import risk_decision_list
+
+ONCALL_REFRESH_SECONDS = 15
 
 
 @never_cache
@@ -104,3 +121,31 @@ def metrics(request: HttpRequest) -> HttpResponse:
     the loop's state read from the database at scrape time."""
     body = generate_latest(_process_registry()) + generate_latest(_database_registry)
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
+
+
+@never_cache
+@staff_member_required
+def oncall_dashboard(request: HttpRequest) -> HttpResponse:
+    """The on-call page: component states, schedule, trading state, limits, champions,
+    recent rejections, and the day's PnL and cycle latency. Reloads itself."""
+    # PnL follows market time (fills are stamped by the project clock); cycle latency is about
+    # real processes, so it follows the wall clock.
+    market_since = clock.now() - timedelta(days=1)
+    wall_since = timezone.now() - timedelta(days=1)
+    context = {
+        **admin.site.each_context(request),
+        "title": "On-call dashboard",
+        "refresh_seconds": ONCALL_REFRESH_SECONDS,
+        "components": readiness(),
+        "tasks": periodic_task_status(),
+        "daily": daily_loss_utilisation(),
+        "champions": champion_versions(),
+        "rejections": risk_decision_list(approved=False)[:10],
+        "pnl_chart": mark_safe(  # noqa: S308 - built from numbers only, labels escaped
+            line_chart_svg(realized_pnl_series(since=market_since), label="Realized PnL")
+        ),
+        "latency_chart": mark_safe(  # noqa: S308 - built from numbers only, labels escaped
+            line_chart_svg(cycle_latency_series(since=wall_since), label="Cycle latency (s)")
+        ),
+    }
+    return render(request, "operations/oncall.html", context)

@@ -2,9 +2,17 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from operations.views import health, health_live, health_ready, health_scheduler, metrics
+from operations.views import (
+    health,
+    health_live,
+    health_ready,
+    health_scheduler,
+    metrics,
+    oncall_dashboard,
+)
 
 urlpatterns = [
+    path("admin/oncall/", oncall_dashboard, name="oncall-dashboard"),
     path("admin/", admin.site.urls),
     path("health/live", health_live, name="health-live"),
     path("health/ready", health_ready, name="health-ready"),
