@@ -60,3 +60,15 @@ def daily_pnl(*, since: datetime) -> Decimal:
     realized = Fill.objects.filter(filled_at__gte=since).aggregate(total=Sum("realized_pnl"))
     unrealized = Position.objects.aggregate(total=Sum("unrealized_pnl"))
     return (realized["total"] or Decimal(0)) + (unrealized["total"] or Decimal(0))
+
+
+def pnl_by_strategy() -> dict[str, dict[str, Decimal]]:
+    rows = (
+        Position.objects.values("strategy__name")
+        .annotate(realized=Sum("realized_pnl"), unrealized=Sum("unrealized_pnl"))
+        .order_by()
+    )
+    return {
+        row["strategy__name"]: {"realized": row["realized"], "unrealized": row["unrealized"]}
+        for row in rows
+    }

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from common.exceptions import NotFound
 from marketdata.models import Bar, Instrument
@@ -60,3 +60,14 @@ def bar_timestamps(
             timestamp__lt=end,
         ).values_list("timestamp", flat=True)
     )
+
+
+def newest_bar_times(*, timeframe: str) -> dict[str, datetime]:
+    """Start time of each active instrument's newest bar, by symbol."""
+    rows = (
+        Bar.objects.filter(timeframe=timeframe, instrument__active=True)
+        .values("instrument__symbol")
+        .annotate(newest=Max("timestamp"))
+        .order_by()
+    )
+    return {row["instrument__symbol"]: row["newest"] for row in rows}

@@ -44,8 +44,9 @@ def rsi(close: pd.Series, period: int = RSI_PERIOD) -> pd.Series:
     loss = (-change.clip(upper=0)).ewm(alpha=1 / period, adjust=False, min_periods=period).mean()
     strength = gain / loss.replace(0.0, np.nan)
     values = 100 - 100 / (1 + strength)
-    # No losses in the window: RSI is 100 by definition, not undefined.
-    return values.where(loss != 0, 100.0).where(gain.notna())
+    # No losses: RSI is 100 by definition, not undefined; no moves at all: neutral 50.
+    values = values.where(loss != 0, 100.0).where((gain != 0) | (loss != 0), 50.0)
+    return values.where(gain.notna())
 
 
 def compute_features(close: pd.Series) -> pd.DataFrame:

@@ -314,3 +314,12 @@ def models_status(*, live_window: int) -> list[dict]:
             )
         status.append(entry)
     return status
+
+
+def champion_versions() -> dict[str, int]:
+    """The champion version number of each registered model that has one."""
+    return dict(
+        ModelAlias.objects.filter(alias=Alias.CHAMPION).values_list(
+            "registered_model__name", "model_version__version"
+        )
+    )

@@ -58,6 +58,10 @@ def time_ordered_split(
         raise ValidationFailed("embargo_bars must not be negative")
     times = np.sort(dataset["timestamp"].unique())
     cut_index = int(len(times) * (1 - holdout_fraction))
+    if not 0 < cut_index < len(times):
+        raise ValidationFailed(
+            f"Not enough history: {len(times)} bar times cannot be split into training and hold-out"
+        )
     cutoff = times[cut_index]
     train_end = times[max(cut_index - embargo_bars, 0)]
     train = dataset[dataset["timestamp"] < train_end]

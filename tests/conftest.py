@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -126,3 +128,23 @@ def next_bar(provider, frozen_clock):
         bars_ingest(provider=provider)
 
     return advance
+
+
+@pytest.fixture
+def log_output():
+    """What the configured console handler writes, read back from a buffer."""
+    handlers = [
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.StreamHandler) and getattr(h.formatter, "processors", None)
+    ]
+    assert handlers, "the structured console handler is not configured"
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.INFO)
+    buffer = io.StringIO()
+    previous = [h.setStream(buffer) for h in handlers]
+    yield buffer
+    for handler, stream in zip(handlers, previous, strict=True):
+        handler.setStream(stream)
+    root.setLevel(level)

@@ -59,7 +59,7 @@ class ReplayProvider:
 
     def __init__(self, *, directory: Path) -> None:
         self.directory = Path(directory)
-        self._cache: dict[str, tuple[float, FetchResult]] = {}
+        self._cache: dict[str, tuple[tuple[int, int], FetchResult]] = {}
         # Unparseable rows have no trustworthy time, so they are reported once per file load.
         self._unreported: set[str] = set()
 
@@ -67,10 +67,13 @@ class ReplayProvider:
         path = self.directory / f"{symbol}.csv"
         if not path.is_file():
             raise ProviderError(f"replay has no file for symbol {symbol!r} ({path})")
-        mtime = path.stat().st_mtime
+        stat = path.stat()
+        # Size as well as mtime: a rewrite within the filesystem's timestamp resolution still
+        # reloads.
+        version = (stat.st_mtime_ns, stat.st_size)
         cached = self._cache.get(symbol)
-        if cached is None or cached[0] != mtime:
-            cached = (mtime, read_csv(path, symbol))
+        if cached is None or cached[0] != version:
+            cached = (version, read_csv(path, symbol))
             self._cache[symbol] = cached
             self._unreported.add(symbol)
         return cached[1]

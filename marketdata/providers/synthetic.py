@@ -15,7 +15,6 @@ from decimal import Decimal
 
 import numpy as np
 
-from common.exceptions import ProviderError
 from marketdata.providers.base import FetchResult, RawBar
 from marketdata.timeframes import floor_to_timeframe, timeframe_delta
 
@@ -83,8 +82,9 @@ class _SymbolPath:
             rows[done : done + take, 1] = np.maximum(opens, closes) * np.exp(wick[0])
             rows[done : done + take, 2] = np.minimum(opens, closes) * np.exp(-wick[1])
             rows[done : done + take, 3] = closes
-            # Volume rises with the size of the move, as it does in real markets.
-            rows[done : done + take, 4] = (
+            # Volume rises with the size of the move, as it does in real markets. Whole units
+            # per minute, so longer bars are exact sums of their minutes.
+            rows[done : done + take, 4] = np.floor(
                 self.base_volume * block["volume"][offset : offset + take] * (1 + 0.5 * moves)
             )
             done += take
@@ -120,9 +120,8 @@ class SyntheticProvider:
             return FetchResult()
         minutes_per_bar = int(step / timedelta(minutes=1))
         bar_count = int((end - first) / step) + (1 if (end - first) % step else 0)
+        # Windows are clamped to ORIGIN above: earlier times have no synthetic history.
         first_minute = int((first - ORIGIN) / timedelta(minutes=1))
-        if first_minute < 0:
-            raise ProviderError(f"synthetic data starts at {ORIGIN.isoformat()}")
         minutes = self._path(symbol).minute_bars(first_minute, bar_count * minutes_per_bar)
         grouped = minutes.reshape(bar_count, minutes_per_bar, 5)
         bars = [

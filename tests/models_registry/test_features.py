@@ -181,3 +181,10 @@ def test_next_bar_direction_keeps_the_index_of_the_closes():
 
     assert labels.index.equals(close.index)
     assert labels.iloc[:-1].isin([0.0, 1.0]).all()
+
+
+def test_rsi_is_neutral_50_on_a_flat_series():
+    values = rsi(pd.Series([25.0] * 40))
+
+    assert (values.iloc[RSI_PERIOD:] == 50.0).all()
+    assert values.iloc[:RSI_PERIOD].isna().all()

@@ -71,14 +71,6 @@ def test_build_dataset_with_no_symbols_fails_validation():
         build_dataset({})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason=(
-        "DEFECT: with closes shorter than the warm-up, build_dataset returns an empty frame and "
-        "time_ordered_split indexes times[0] of an empty array: IndexError, not ValidationFailed"
-    ),
-)
 def test_closes_too_short_for_a_single_feature_row_fail_validation_not_crash():
     dataset = build_dataset({"AAPL": random_walk(WARMUP_BARS - 1)})
 

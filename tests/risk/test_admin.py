@@ -36,3 +36,17 @@ def test_staff_without_the_permission_cannot_open_the_kill_switch(client, django
 
     assert client.post(CHANGE_URL, {"engaged": "on", "reason_for_change": "x"}).status_code == 403
     assert not KillSwitch.objects.get().engaged
+
+
+def test_every_admin_page_shows_a_banner_while_the_kill_switch_is_engaged(client, operator):
+    from risk.services import kill_switch_engage
+
+    client.force_login(operator)
+    assert b"kill-switch-banner" not in client.get("/admin/").content
+
+    kill_switch_engage(actor=operator, reason="exchange outage")
+    page = client.get("/admin/")
+
+    assert page.status_code == 200
+    assert b"kill-switch-banner" in page.content
+    assert b"exchange outage" in page.content

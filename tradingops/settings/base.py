@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "operations.context_processors.kill_switch",
             ],
         },
     },
@@ -174,6 +175,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # Tasks are idempotent, so acknowledging after the run is safe: a worker that dies mid-task
 # leaves the message for another worker instead of losing the step.
 CELERY_TASK_ACKS_LATE = True
+# A STARTED result row marks when each run began, so its duration and lateness are known.
+CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
@@ -263,3 +266,8 @@ SCHEDULE_INGEST_SECONDS = env.int("SCHEDULE_INGEST_SECONDS", default=60)
 SCHEDULE_TRADE_SECONDS = env.int("SCHEDULE_TRADE_SECONDS", default=60)
 SCHEDULE_DATASET_SECONDS = env.int("SCHEDULE_DATASET_SECONDS", default=86400)
 SCHEDULE_DRIFT_SECONDS = env.int("SCHEDULE_DRIFT_SECONDS", default=3600)
+# Bearer token that lets a monitoring system read /health and /health/<area> (no default:
+# without it only signed-in staff can).
+MONITORING_TOKEN = env.str("MONITORING_TOKEN", default="")
+# How far past its next run a periodic task may be before it counts as late.
+SCHEDULER_GRACE_SECONDS = env.int("SCHEDULER_GRACE_SECONDS", default=60)

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from tradingops.settings.base import *  # noqa: F403
-from tradingops.settings.base import CELERY_BROKER_URL, DATABASES, env
+from tradingops.settings.base import CELERY_BROKER_URL, DATABASES, MIDDLEWARE, env
 
 
 def _secret(name: str) -> str:
@@ -34,6 +34,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     raise ImproperlyConfigured("SQLite is for embedded defaults only; use PostgreSQL")
 if CELERY_BROKER_URL.startswith(("filesystem://", "memory://")):
     raise ImproperlyConfigured("CELERY_BROKER_URL must name a real broker (redis:// or amqp://)")
+
+# gunicorn serves the collected static files itself (admin CSS/JS), right after security.
+MIDDLEWARE = [
+    *MIDDLEWARE[:2],
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[2:],
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
