@@ -8,7 +8,9 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: a plain transactional flush re-creates content types, which would clash
+# with the serialized data that later serialized_rollback tests (live server, worker) load.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 BEFORE = [("models_registry", "0002_lineage_aliases_drift")]
 AFTER = [("models_registry", "0004_drop_champion_flag")]
 T = datetime(2026, 3, 2, tzinfo=UTC)
