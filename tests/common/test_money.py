@@ -85,7 +85,7 @@ def test_apply_bps_is_proportional_to_the_price(price, bps):
 
 def test_to_decimal_from_a_float_uses_its_shortest_repr_not_its_binary_expansion():
     assert to_decimal(0.1) == Decimal("0.1")
-    assert to_decimal(0.1) != Decimal(0.1)
+    assert to_decimal(0.1) != Decimal(0.1)  # noqa: RUF032 - the float's binary expansion
     assert to_decimal(1.1) == Decimal("1.1")
 
 

@@ -29,7 +29,7 @@ NOW = datetime(2024, 3, 4, 20, 0, tzinfo=UTC)
 def make_bar(
     *,
     timestamp: datetime = T0,
-    open: str = "100",  # noqa: A002
+    open: str = "100",
     high: str = "102",
     low: str = "99",
     close: str = "101",
@@ -160,7 +160,11 @@ def test_a_bar_older_than_the_last_accepted_is_rejected_as_out_of_order():
 
 
 def test_a_bar_not_newer_than_the_stored_previous_timestamp_is_rejected():
-    bars = [make_bar(timestamp=minute(9)), make_bar(timestamp=minute(10)), make_bar(timestamp=minute(11))]
+    bars = [
+        make_bar(timestamp=minute(9)),
+        make_bar(timestamp=minute(10)),
+        make_bar(timestamp=minute(11)),
+    ]
 
     result = validate_bars(bars, previous_timestamp=minute(10), now=NOW)
 

@@ -57,7 +57,13 @@ def test_good_rows_are_parsed_into_bars_with_exact_decimals(tmp_path, provider):
 
 
 @pytest.mark.parametrize(
-    "text", ["2024-03-04T14:30:00Z", "2024-03-04T14:30:00", "2024-03-04 14:30:00", " 2024-03-04T14:30:00Z "]
+    "text",
+    [
+        "2024-03-04T14:30:00Z",
+        "2024-03-04T14:30:00",
+        "2024-03-04 14:30:00",
+        " 2024-03-04T14:30:00Z ",
+    ],
 )
 def test_z_suffixed_and_naive_timestamps_are_read_as_utc(text):
     moment = parse_timestamp(text)
@@ -81,7 +87,14 @@ def test_parse_row_names_the_missing_fields():
 
 
 def test_parse_row_rejects_a_price_that_is_not_a_number():
-    row = {"timestamp": "2024-03-04", "open": "1", "high": "x", "low": "1", "close": "1", "volume": "1"}
+    row = {
+        "timestamp": "2024-03-04",
+        "open": "1",
+        "high": "x",
+        "low": "1",
+        "close": "1",
+        "volume": "1",
+    }
 
     with pytest.raises(ValueError, match="not a number"):
         parse_row("AAPL", row)

@@ -81,9 +81,7 @@ def test_closes_too_short_for_a_single_feature_row_fail_validation_not_crash():
 @settings(deadline=None, max_examples=30)
 @given(holdout_fraction=st.floats(min_value=0.1, max_value=0.6))
 def test_every_holdout_timestamp_is_after_every_training_timestamp(holdout_fraction):
-    dataset = build_dataset(
-        {"AAPL": random_walk(200, seed=1), "MSFT": random_walk(200, seed=2)}
-    )
+    dataset = build_dataset({"AAPL": random_walk(200, seed=1), "MSFT": random_walk(200, seed=2)})
 
     split = time_ordered_split(dataset, holdout_fraction)
 
