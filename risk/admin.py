@@ -5,16 +5,19 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 
 from common.admin import ReadOnlyAdmin
-from common.exceptions import ValidationFailed
+from common.exceptions import TradingOpsError
 from risk.models import KillSwitch, KillSwitchEvent, RiskDecision, RiskLimit
-from risk.services import kill_switch_engage, kill_switch_release
+from risk.services import kill_switch_engage, kill_switch_release_request
 
 
 class KillSwitchForm(forms.ModelForm):
     reason_for_change = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=True,
-        help_text="Why you engage or release the kill switch. Recorded with your name.",
+        help_text=(
+            "Why you engage or release the kill switch. Recorded with your name. Unticking "
+            "'engaged' files a release request that a risk officer must approve."
+        ),
     )
 
     class Meta:
@@ -51,15 +54,19 @@ class KillSwitchAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: KillSwitch, form: forms.Form, change: bool
     ) -> None:
-        service = kill_switch_engage if form.cleaned_data["engaged"] else kill_switch_release
+        engage = form.cleaned_data["engaged"]
+        service = kill_switch_engage if engage else kill_switch_release_request
         try:
             service(
                 actor=request.user,
                 reason=form.cleaned_data["reason_for_change"],
                 request_id=getattr(request, "request_id", ""),
             )
-        except ValidationFailed as exc:
+        except TradingOpsError as exc:
             messages.error(request, str(exc))
+            return
+        if not engage:
+            messages.info(request, "Release requested: a risk officer must approve it.")
 
 
 @admin.register(KillSwitchEvent)
@@ -72,8 +79,15 @@ class KillSwitchEventAdmin(ReadOnlyAdmin):
 
 @admin.register(RiskLimit)
 class RiskLimitAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "symbol", "max_order_notional", "max_daily_loss", "updated_at"]
-    search_fields = ["symbol"]
+    list_display = [
+        "__str__",
+        "strategy",
+        "symbol",
+        "max_order_notional",
+        "max_daily_loss",
+        "updated_at",
+    ]
+    search_fields = ["strategy", "symbol"]
 
 
 @admin.register(RiskDecision)
