@@ -381,11 +381,12 @@ def _check_position(c: _Context) -> list[Reason]:
     held = c.portfolio.instrument_position_quantity
     if held is None:
         held = c.portfolio.position_quantity
-    after = abs(held + c.intent.signed_quantity) * c.intent.reference_price
-    # An order that brings the position closer to flat never breaks the position limit.
-    if c.use(MAX_POSITION_NOTIONAL, after, limit) and abs(held + c.intent.signed_quantity) > abs(
-        held
-    ):
+    moved = held + c.intent.signed_quantity
+    after = abs(moved) * c.intent.reference_price
+    # An order that only brings the position closer to flat (without flipping it) never
+    # breaks the position limit, even when prices moved the position beyond it.
+    shrinks = abs(moved) < abs(held) and moved * held >= 0
+    if c.use(MAX_POSITION_NOTIONAL, after, limit) and not shrinks:
         return [
             Reason(
                 MAX_POSITION_NOTIONAL,
