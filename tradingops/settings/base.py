@@ -226,3 +226,4 @@ PAPER_BROKER_SLIPPAGE_BPS = Decimal(env.str("PAPER_BROKER_SLIPPAGE_BPS", default
 # `manage.py setup_periodic_tasks` (operators may then edit it in admin).
 SCHEDULE_INGEST_SECONDS = env.int("SCHEDULE_INGEST_SECONDS", default=60)
 SCHEDULE_TRADE_SECONDS = env.int("SCHEDULE_TRADE_SECONDS", default=60)
+SCHEDULE_RISK_OVERRIDES_SECONDS = env.int("SCHEDULE_RISK_OVERRIDES_SECONDS", default=60)
