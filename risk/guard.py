@@ -161,6 +161,14 @@ class RiskState:
     limit_rows: tuple[LimitRow, ...]
     overrides: tuple[TemporaryOverride, ...] = ()
     restricted_symbols: frozenset[str] = frozenset()
+    # Rows by (scope, key), built once per load so a check looks up three rows instead of
+    # scanning hundreds.
+    limit_index: Mapping[tuple[str, str], LimitRow] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.limit_index:
+            index = {(row.scope, row.key): row for row in self.limit_rows}
+            object.__setattr__(self, "limit_index", index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +239,7 @@ def _most_restrictive(values: list[Decimal]) -> Decimal | None:
 
 
 def limits_resolve(
-    rows: Iterable[LimitRow],
+    rows: Iterable[LimitRow] | Mapping[tuple[str, str], LimitRow],
     overrides: Iterable[TemporaryOverride],
     *,
     strategy: str,
@@ -244,11 +252,9 @@ def limits_resolve(
     temporary override in force replaces the permanent value at its scope; an expired one is
     ignored, so overrides revert by themselves without a write.
     """
-    applicable = [
-        r
-        for r in rows
-        if (r.scope, r.key) in (("global", ""), ("strategy", strategy), ("instrument", symbol))
-    ]
+    index = rows if isinstance(rows, Mapping) else {(r.scope, r.key): r for r in rows}
+    wanted = (("global", ""), ("strategy", strategy), ("instrument", symbol))
+    applicable = [index[k] for k in wanted if k in index]
     if not any(r.scope == "global" for r in applicable):
         return None
     by_scope: dict[str, dict[str, Decimal | None]] = {r.scope: dict(r.values) for r in applicable}
@@ -290,7 +296,7 @@ def guard_state_resolve(
     return GuardState(
         kill_switch_engaged=risk.kill_switch_engaged,
         limits=limits_resolve(
-            risk.limit_rows, risk.overrides, strategy=strategy, symbol=symbol, now=now
+            risk.limit_index, risk.overrides, strategy=strategy, symbol=symbol, now=now
         ),
         trading_state=state,
         state_reason=reason,
