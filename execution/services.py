@@ -16,7 +16,7 @@ from common.money import quantize_price
 from execution import metrics, pnl
 from execution.brokers.base import Broker, BrokerFill, OrderTicket
 from execution.brokers.paper import PaperBroker
-from execution.choices import OrderStatus
+from execution.choices import OPEN_STATUSES, OrderStatus
 from execution.models import Fill, Order, Position, Strategy
 from execution.selectors import (
     book_exposure,
@@ -37,7 +37,6 @@ from marketdata.timeframes import timeframe_delta
 from models_registry.choices import Direction
 from models_registry.models import Signal
 from models_registry.selectors import model_version_champion
-from models_registry.services import signals_generate
 from risk import guard
 from risk.services import order_intent_evaluate, portfolio_observe, strategy_trades_observe
 
@@ -263,19 +262,21 @@ def orders_cancel_open(*, reason: str, broker: Broker | None = None) -> int:
 
     Registered with risk as the kill switch handler (``ExecutionConfig.ready``): risk cannot
     import execution, so it calls this through ``risk.hooks`` right after the halt commits.
-    Each order is claimed with a conditional update, so two engages at once cancel it once.
+    Orders the broker confirms are marked in one conditional update (still open), so two
+    engages at once cancel each order once and a fill recorded meanwhile is not overwritten.
     """
     broker = broker or get_broker()
-    cancelled = 0
+    confirmed = []
     for order in orders_open():
         if order.broker_order_id and not broker.cancel(_ticket(order), order.broker_order_id):
             logger.error("cancel_refused_by_broker", client_order_id=order.client_order_id)
             continue
-        cancelled += Order.objects.filter(pk=order.pk, status=order.status).update(
-            status=OrderStatus.CANCELED,
-            reject_reason=f"cancelled by the kill switch: {reason}"[:2000],
-            updated_at=clock.now(),
-        )
+        confirmed.append(order.pk)
+    cancelled = Order.objects.filter(pk__in=confirmed, status__in=OPEN_STATUSES).update(
+        status=OrderStatus.CANCELED,
+        reject_reason=f"cancelled by the kill switch: {reason}"[:2000],
+        updated_at=clock.now(),
+    )
     metrics.ORDERS.labels(OrderStatus.CANCELED).inc(cancelled)
     logger.warning("open_orders_cancelled", count=cancelled, reason=reason)
     return cancelled
@@ -364,6 +365,11 @@ def _strategy_cycle(
         report.skipped[strategy.name] = "no_champion"
         metrics.STRATEGIES_SKIPPED.labels("no_champion").inc()
         return
+    # Imported here, not at the top: the kill switch handler imports this module in the web
+    # process, and the model stack (pandas, scikit-learn) would add seconds to the first
+    # emergency stop. Only a trading cycle needs it.
+    from models_registry.services import signals_generate
+
     instruments = list(strategy.instruments.filter(active=True))
     try:
         signals = signals_generate(model_version=champion, instruments=instruments)
