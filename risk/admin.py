@@ -53,7 +53,10 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text=REASON_HELP)
 
 
-def reason_action(title: str, apply: Callable[[HttpRequest, Any, str], str]):
+ReasonAction = Callable[[admin.ModelAdmin, HttpRequest, QuerySet], HttpResponse | None]
+
+
+def reason_action(title: str, apply: Callable[[HttpRequest, Any, str], str]) -> ReasonAction:
     """An admin action that first asks for a reason on a confirm page, then applies
     ``apply(request, obj, reason)`` to each selected row."""
 

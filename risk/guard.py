@@ -163,12 +163,11 @@ class RiskState:
     restricted_symbols: frozenset[str] = frozenset()
     # Rows by (scope, key), built once per load so a check looks up three rows instead of
     # scanning hundreds.
-    limit_index: Mapping[tuple[str, str], LimitRow] = field(default_factory=dict)
+    limit_index: Mapping[tuple[str, str], LimitRow] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not self.limit_index:
-            index = {(row.scope, row.key): row for row in self.limit_rows}
-            object.__setattr__(self, "limit_index", index)
+        index = {(row.scope, row.key): row for row in self.limit_rows}
+        object.__setattr__(self, "limit_index", index)
 
 
 @dataclass(frozen=True, slots=True)

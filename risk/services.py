@@ -345,7 +345,9 @@ def _approvable(request: ChangeRequest, actor: AbstractBaseUser, now: datetime) 
         raise PermissionRefused("You cannot approve your own request (four-eyes rule)")
 
 
-def _change_request_apply(request: ChangeRequest, actor: AbstractBaseUser, reason: str, rid: str):
+def _change_request_apply(
+    request: ChangeRequest, actor: AbstractBaseUser, reason: str, rid: str
+) -> KillSwitch | RiskLimit | TemporaryLimitOverride | TradingStateSetting:
     note = f"{request.reason} (approved: {reason})"
     if request.kind == ChangeRequestKind.KILL_SWITCH_RELEASE:
         if not KillSwitch.objects.filter(pk=KillSwitch.SINGLETON_ID, engaged=True).exists():
@@ -718,6 +720,15 @@ def _trip_apply(trip: guard.Trip, risk: guard.RiskState, now: datetime) -> bool:
         if risk.kill_switch_engaged:
             return False
         with transaction.atomic():
+            # Two workers may see the breach at once: the row lock lets only the first trip.
+            engaged = (
+                KillSwitch.objects.select_for_update()
+                .filter(pk=KillSwitch.SINGLETON_ID)
+                .values_list("engaged", flat=True)
+                .first()
+            )
+            if engaged:
+                return False
             _trip_record(trip, now)
             _kill_switch_set(engaged=True, actor=None, reason=message, request_id="")
         _cancel_open_orders(message)

@@ -498,3 +498,47 @@ def test_an_approved_order_never_exceeds_the_order_notional_limit(notional_limit
     )
 
     assert decision.approved is (quantity * price <= notional_limit)
+
+
+# --- Each limit at each scope ---------------------------------------------------------------
+
+# (limit, a value the base order breaks, the reason code). The base order: buy 10 at 100 on a
+# book with a little exposure and a small loss.
+BREACHES = [
+    ("max_order_notional", D(999), "max_order_notional"),
+    ("max_order_quantity", D(9), "max_order_quantity"),
+    ("max_position_notional", D(999), "max_position_notional"),
+    ("max_gross_exposure", D(1500), "max_gross_exposure"),
+    ("max_net_exposure", D(1500), "max_net_exposure"),
+    ("max_daily_loss", D(100), "max_daily_loss"),
+    ("max_drawdown", D(100), "max_drawdown"),
+    ("price_collar_bps", D(10), "price_collar"),
+    ("max_price_age_s", D(30), "price_stale"),
+    ("max_orders_per_second", D(1), "rate_limit_strategy"),
+    ("global_max_orders_per_minute", D(3), "rate_limit_global"),
+    ("min_buying_power_reserve", D(99500), "buying_power"),
+]
+SCOPE_KEYS = {"global": "", "strategy": "s1", "instrument": "AAPL"}
+
+
+@pytest.mark.parametrize("scope", list(SCOPE_KEYS))
+@pytest.mark.parametrize(("field", "value", "code"), BREACHES)
+def test_each_limit_rejects_when_set_at_each_scope(scope, field, value, code):
+    rows = [guard.LimitRow("global", "", {})]
+    if scope == "global":
+        rows = [guard.LimitRow("global", "", {field: value})]
+    else:
+        rows.append(guard.LimitRow(scope, SCOPE_KEYS[scope], {field: value}))
+    risk = _risk_state(limit_rows=tuple(rows))
+    resolved = guard.guard_state_resolve(risk, strategy="s1", symbol="AAPL", now=NOW)
+    other = guard.guard_state_resolve(risk, strategy="s2", symbol="MSFT", now=NOW)
+    loaded = book(daily_pnl=D(-100), equity=D(99900), gross_exposure=D(600), net_exposure=D(600))
+    busy = guard.ActivitySnapshot(strategy_orders_last_second=1, global_orders_last_minute=3)
+    market = guard.MarketSnapshot(D(101), D(45))
+
+    decision = guard.evaluate(intent(), resolved, loaded, market, busy)
+    elsewhere = guard.evaluate(intent(symbol="MSFT", strategy="s2"), other, loaded, market, busy)
+
+    assert code in codes(decision)
+    # A strategy's or an instrument's limit does not reach other strategies and instruments.
+    assert (code in codes(elsewhere)) is (scope == "global")
