@@ -10,6 +10,7 @@ next check, whether it came from here, admin or a shell.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -164,8 +165,11 @@ def order_intent_evaluate(
     """
     now = clock.now()
     try:
-        portfolio = _with_peak(portfolio, now)
-        decision = _decide(intent, portfolio, market, now)
+        # A savepoint: a database error while reading rolls back to here, so the rejection
+        # can still be stored in the caller's transaction.
+        with transaction.atomic():
+            portfolio = _with_peak(portfolio, now)
+            decision = _decide(intent, portfolio, market, now)
     except Exception as exc:  # fail closed on anything, not only database errors
         logger.exception("risk_state_unavailable", client_order_id=intent.client_order_id)
         decision = guard.fail_closed(f"risk state could not be read: {exc}")
@@ -189,7 +193,8 @@ def _decision_store(
         approved=decision.approved,
         reasons=_reasons_json(decision.reasons),
         warnings=_reasons_json(decision.warnings),
-        utilisation={k: v for k, v in decision.utilisation.items() if v == v and v != float("inf")},
+        # JSON has no NaN or infinity (a zero limit): those utilisations are left out.
+        utilisation={k: v for k, v in decision.utilisation.items() if math.isfinite(v)},
         request_id=request_id,
         decided_at=now,
     )

@@ -17,18 +17,21 @@ its token.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable
 
+import structlog
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 from risk import guard, metrics
 
+logger = structlog.get_logger(__name__)
 CACHE_KEY = "risk:state_version"
 _lock = threading.Lock()
-_cached: tuple[str, guard.RiskState] | None = None
+_cached: tuple[str, guard.RiskState, float] | None = None  # version, state, loaded (monotonic)
 
 
 def uses_cache() -> bool:
@@ -60,7 +63,12 @@ def version_get() -> str:
 
 
 def version_bump() -> str:
-    """Give the state a new version; call inside the transaction that changes it."""
+    """Give the state a new version; call inside the transaction that changes it.
+
+    A Redis failure here must not stop the change (an operator engaging the kill switch
+    while Redis is down): it is logged, workers fail closed while Redis is unreachable, and
+    ``RISK_STATE_MAX_AGE_S`` bounds how long a stale copy could survive Redis coming back.
+    """
     from risk.models import KillSwitch
 
     token = uuid.uuid4().hex
@@ -69,9 +77,16 @@ def version_bump() -> str:
         # Drop the shared copy now: until the commit, readers fall back to the database token
         # (the old one for other connections, the new one inside this transaction), and
         # ``cache.add`` never overwrites the token the commit sets.
-        cache.delete(CACHE_KEY)
-        transaction.on_commit(lambda: cache.set(CACHE_KEY, token, timeout=None))
+        _cache_call(cache.delete, CACHE_KEY)
+        transaction.on_commit(lambda: _cache_call(cache.set, CACHE_KEY, token, timeout=None))
     return token
+
+
+def _cache_call(call: Callable[..., object], *args: object, **kwargs: object) -> None:
+    try:
+        call(*args, **kwargs)
+    except Exception:
+        logger.exception("risk_state_version_not_shared")
 
 
 def version_bump_on_change(**kwargs: object) -> None:
@@ -86,12 +101,16 @@ def state_get(load: Callable[[str], guard.RiskState]) -> guard.RiskState:
     global _cached
     version = version_get()
     cached = _cached
-    if cached is not None and cached[0] == version:
+    if (
+        cached is not None
+        and cached[0] == version
+        and time.monotonic() - cached[2] < settings.RISK_STATE_MAX_AGE_S
+    ):
         return cached[1]
     with _lock:
         state = load(version)
         metrics.STATE_LOADS.inc()
-        _cached = (version, state)
+        _cached = (version, state, time.monotonic())
     return state
 
 

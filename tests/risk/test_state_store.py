@@ -92,6 +92,33 @@ def test_an_unreachable_shared_store_fails_closed(settings):
     assert RiskDecision.objects.get().approved is False
 
 
+def test_the_kill_switch_engages_even_while_redis_is_unreachable(settings, operator):
+    settings.RISK_STATE_VERSION_STORE = "cache"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+
+    services.kill_switch_engage(actor=operator, reason="redis is down too")
+
+    assert KillSwitch.objects.get().engaged
+    decision = services.order_intent_evaluate(intent=_intent(), portfolio=BOOK, market=MARKET)
+    assert decision.reasons[0]["code"] == "state_unavailable"
+
+
+def test_a_cached_state_is_reloaded_after_its_maximum_age(settings):
+    settings.RISK_STATE_MAX_AGE_S = 0.0  # every check reloads
+    risk_state_get()
+    loads = _loads()
+
+    risk_state_get()
+
+    assert _loads() == loads + 1
+
+
 def test_the_cache_store_reads_the_version_through_the_django_cache(settings):
     settings.RISK_STATE_VERSION_STORE = "cache"  # locmem here; Redis when REDIS_URL is set
     first = state_store.version_get()

@@ -215,6 +215,9 @@ RISK_TRADING_DAY_TIMEZONE = env.str("RISK_TRADING_DAY_TIMEZONE", default="Americ
 RISK_STATE_VERSION_STORE = env.str(
     "RISK_STATE_VERSION_STORE", default="cache" if REDIS_URL else "database"
 )
+# A process reloads its cached risk state at least this often even when the version did not
+# change: a safety net for a version change lost while Redis was unreachable.
+RISK_STATE_MAX_AGE_S = env.float("RISK_STATE_MAX_AGE_S", default=5.0)
 # A four-eyes request (kill switch release, limit raise, loosened state) expires after this.
 RISK_CHANGE_REQUEST_TTL_MINUTES = env.int("RISK_CHANGE_REQUEST_TTL_MINUTES", default=60)
 # Capital of the paper account: buying power and equity (for drawdown) start from it.
