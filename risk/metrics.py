@@ -1,6 +1,6 @@
 """Prometheus metrics of the risk guard."""
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 DECISIONS = Counter(
     "tradingops_risk_decisions_total", "Pre-trade decisions, by outcome.", ["outcome"]
@@ -34,4 +34,10 @@ CHANGE_REQUESTS = Counter(
     "tradingops_risk_change_requests_total",
     "Four-eyes change requests, by kind and outcome.",
     ["kind", "status"],
+)
+# Set on each look at the book (trading cycle, decisions): alert well before 1.0.
+DAILY_LOSS_UTILISATION = Gauge(
+    "tradingops_risk_daily_loss_utilisation_ratio",
+    "The day's loss as a share of the daily loss limit (global limits).",
+    multiprocess_mode="max",
 )

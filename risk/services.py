@@ -750,7 +750,7 @@ def _trip_apply(trip: guard.Trip, risk: guard.RiskState, now: datetime) -> bool:
     return True
 
 
-def portfolio_observe(*, portfolio: guard.PortfolioSnapshot) -> list[guard.Trip]:
+def portfolio_observe(*, portfolio: guard.PortfolioSnapshot, warn: bool = True) -> list[guard.Trip]:
     """Check the book against the daily loss and drawdown limits and trip what is breached:
     daily loss engages the kill switch; drawdown moves the desk to REDUCING (or HALTED when
     the global limits say ``drawdown_halts``). Returns the trips acted on."""
@@ -759,13 +759,27 @@ def portfolio_observe(*, portfolio: guard.PortfolioSnapshot) -> list[guard.Trip]
     limits = global_limits(now=now)
     if limits is None:
         return []
+    _daily_loss_watch(limits, portfolio, warn=warn)
     risk = risk_state_get()
     return [trip for trip in guard.trips_detect(limits, portfolio) if _trip_apply(trip, risk, now)]
 
 
+def _daily_loss_watch(
+    limits: guard.Limits, portfolio: guard.PortfolioSnapshot, *, warn: bool
+) -> None:
+    if limits.max_daily_loss:
+        loss = max(-portfolio.daily_pnl, Decimal(0))
+        metrics.DAILY_LOSS_UTILISATION.set(float(loss / limits.max_daily_loss))
+    warning = guard.daily_loss_warning(limits, portfolio.daily_pnl)
+    if warn and warning is not None:
+        metrics.WARNINGS.labels(warning.code).inc()
+        logger.warning("risk_warning", code=warning.code, message=warning.message)
+
+
 def _trips_check_safely(portfolio: guard.PortfolioSnapshot, now: datetime) -> None:
     try:
-        portfolio_observe(portfolio=portfolio)
+        # The decision already counted its own warning.
+        portfolio_observe(portfolio=portfolio, warn=False)
     except Exception:  # the decision is already made and stored; log, alert, carry on
         logger.exception("risk_trip_check_failed")
 

@@ -147,3 +147,19 @@ def test_a_winning_trade_breaks_the_streak(frozen_clock):
     trades = [*_losses(frozen_clock, 4), (frozen_clock.now(), Decimal(1))]
 
     assert services.strategy_trades_observe(strategy="s", closed_trades=trades) is None
+
+
+def test_the_warning_level_is_counted_before_the_hard_limit():
+    def warnings() -> float:
+        return (
+            REGISTRY.get_sample_value("tradingops_risk_warnings_total", {"limit": "max_daily_loss"})
+            or 0.0
+        )
+
+    before = warnings()
+
+    services.portfolio_observe(portfolio=_book(daily_pnl=Decimal(-4000)))  # 80 % of 5,000
+
+    assert warnings() == before + 1
+    assert REGISTRY.get_sample_value("tradingops_risk_daily_loss_utilisation_ratio") == 0.8
+    assert not KillSwitch.objects.get().engaged
