@@ -57,6 +57,23 @@ class CanOperateKillSwitch(permissions.BasePermission):
         return bool(request.user and request.user.has_perm("risk.operate_killswitch"))
 
 
+class CanViewRiskRecords(permissions.DjangoModelPermissions):
+    """Reading needs the model's view permission, as in admin (roles: every risk group)."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+
+class CanViewRiskState(permissions.BasePermission):
+    message = "You need the risk.view_tradingstatesetting permission."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(request.user and request.user.has_perm("risk.view_tradingstatesetting"))
+
+
 class KillSwitchView(APIView):
     @extend_schema(responses=KillSwitchSerializer)
     def get(self, request: Request) -> Response:
@@ -99,6 +116,8 @@ class KillSwitchReleaseView(APIView):
 
 class RiskStateView(APIView):
     """The kill switch, every non-default trading state, active overrides, restrictions."""
+
+    permission_classes = [permissions.IsAuthenticated, CanViewRiskState]
 
     @extend_schema(responses=RiskStateSerializer)
     def get(self, request: Request) -> Response:
@@ -163,6 +182,7 @@ class TradingStateChangeView(APIView):
 
 
 class ChangeRequestViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [permissions.IsAuthenticated, CanViewRiskRecords]
     queryset = ChangeRequest.objects.all()
     serializer_class = ChangeRequestSerializer
     filterset_fields = ["status", "kind"]
@@ -197,30 +217,35 @@ class ChangeRequestRejectView(_ChangeRequestDecision):
 
 
 class RiskDecisionViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [permissions.IsAuthenticated, CanViewRiskRecords]
     queryset = RiskDecision.objects.all()
     serializer_class = RiskDecisionSerializer
     filterset_fields = ["approved", "symbol", "strategy", "client_order_id"]
 
 
 class RiskLimitViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [permissions.IsAuthenticated, CanViewRiskRecords]
     queryset = RiskLimit.objects.all()
     serializer_class = RiskLimitSerializer
     filterset_fields = ["strategy", "symbol"]
 
 
 class TemporaryLimitOverrideViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [permissions.IsAuthenticated, CanViewRiskRecords]
     queryset = TemporaryLimitOverride.objects.select_related("created_by")
     serializer_class = TemporaryLimitOverrideSerializer
     filterset_fields = ["scope", "key", "field"]
 
 
 class RiskTripViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [permissions.IsAuthenticated, CanViewRiskRecords]
     queryset = RiskTrip.objects.all()
     serializer_class = RiskTripSerializer
     filterset_fields = ["limit", "action", "scope", "key"]
 
 
 class RiskActionViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [permissions.IsAuthenticated, CanViewRiskRecords]
     queryset = RiskAction.objects.all()
     serializer_class = RiskActionSerializer
     filterset_fields = ["action", "actor_name", "request_id"]

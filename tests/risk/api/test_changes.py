@@ -148,3 +148,17 @@ def test_compliance_reads_everything_but_cannot_change_anything(
     )
     assert api_client.get(f"{BASE}actions/").json()["results"][0]["actor_name"] == "oscar"
     assert not ChangeRequest.objects.exists()
+
+
+def test_reading_risk_records_needs_a_risk_role_like_admin(api_client, outsider, django_user_model):
+    from django.contrib.auth.models import Group
+
+    api_client.force_authenticate(outsider)
+    for path in ("state/", "limits/", "decisions/", "change-requests/", "trips/", "actions/"):
+        assert api_client.get(BASE + path).status_code == 403, path
+
+    viewer = django_user_model.objects.create_user("vera", password="pw")
+    viewer.groups.add(Group.objects.get(name="viewer"))
+    api_client.force_authenticate(django_user_model.objects.get(pk=viewer.pk))
+    assert api_client.get(f"{BASE}decisions/").status_code == 200
+    assert api_client.get(f"{BASE}actions/").status_code == 403  # the audit trail: compliance
