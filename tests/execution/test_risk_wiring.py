@@ -10,7 +10,7 @@ from execution.models import Order
 from execution.services import order_submit, trading_cycle_run
 from marketdata.models import Bar
 from risk import services as risk_services
-from risk.models import RestrictedInstrument, RiskDecision
+from risk.models import RestrictedInstrument, RiskDecision, RiskTrip
 
 pytestmark = pytest.mark.django_db
 
@@ -100,4 +100,4 @@ def test_the_snapshot_carries_exposure_equity_and_price_age(strategy, instrument
 def test_the_cycle_lets_risk_observe_the_book(strategy):
     trading_cycle_run()
 
-    assert risk_services.RiskTrip.objects.count() == 0  # a calm book trips nothing
+    assert not RiskTrip.objects.exists()  # a calm book trips nothing
