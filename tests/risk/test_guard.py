@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from risk import guard
 from risk.guard import TradingState as TS
+from risk.guard import checks
 
 NOW = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
 D = Decimal
@@ -275,7 +276,7 @@ def test_a_check_that_raises_rejects_the_order(monkeypatch):
     def broken(context: object) -> list:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(guard, "CHECKS", (*guard.CHECKS, ("broken", broken)))
+    monkeypatch.setattr(checks, "CHECKS", (*checks.CHECKS, ("broken", broken)))
 
     decision = decide()
 

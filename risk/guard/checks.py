@@ -1,309 +1,50 @@
-"""The pre-trade guard (pure: imports no app and no ORM).
-
-Plain data in, a decision out, so the trading cycle, the order API and admin call the same
-rules, and tests and benchmarks run them alone. Every check runs; a rejection lists every
-reason, not only the first. Any check that raises turns into a rejection ("fail closed").
-
-Inputs:
-- ``OrderIntent``: what is asked (side, quantity, price, manual or not).
-- ``GuardState``: what the desk allows right now, resolved for one strategy and instrument
-  from the cached ``RiskState`` (trading states, limits, restricted list).
-- ``PortfolioSnapshot`` and ``MarketSnapshot``: what execution and market data know.
-- ``ActivitySnapshot``: recent approved orders, counted by the risk service from its own
-  decision records (rate limits, duplicates).
-"""
+"""The pre-trade checks and ``evaluate``: every check runs, a check that raises rejects."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
-from enum import IntEnum
 
-# --- Reason codes (stable: stored in decisions and counted in metrics) ---------------------
-KILL_SWITCH_ENGAGED = "kill_switch_engaged"
-TRADING_HALTED = "trading_halted"
-TRADING_REDUCING = "trading_reducing"
-LIMITS_NOT_CONFIGURED = "limits_not_configured"
-INVALID_ORDER = "invalid_order"
-MAX_ORDER_NOTIONAL = "max_order_notional"
-MAX_ORDER_QUANTITY = "max_order_quantity"
-MAX_POSITION_NOTIONAL = "max_position_notional"
-MAX_GROSS_EXPOSURE = "max_gross_exposure"
-MAX_NET_EXPOSURE = "max_net_exposure"
-MAX_DAILY_LOSS = "max_daily_loss"
-MAX_DRAWDOWN = "max_drawdown"
-PRICE_COLLAR = "price_collar"
-PRICE_STALE = "price_stale"
-PRICE_QUARANTINED = "price_quarantined"
-RATE_LIMIT_STRATEGY = "rate_limit_strategy"
-RATE_LIMIT_GLOBAL = "rate_limit_global"
-DUPLICATE_ORDER = "duplicate_order"
-BUYING_POWER = "buying_power"
-RESTRICTED_INSTRUMENT = "restricted_instrument"
-STRATEGY_DISABLED = "strategy_disabled"
-MODEL_NOT_CHAMPION = "model_not_champion"
-MANUAL_CONFIRMATION_REQUIRED = "manual_confirmation_required"
-INPUT_UNAVAILABLE = "input_unavailable"
-STATE_UNAVAILABLE = "state_unavailable"
-CHECK_FAILED = "check_failed"
-
-BPS = Decimal(10000)
-ZERO = Decimal(0)
-
-
-class TradingState(IntEnum):
-    """Ordered by restrictiveness, so the most restrictive of several scopes is ``max``."""
-
-    ACTIVE = 0
-    REDUCING = 1
-    HALTED = 2
-
-
-@dataclass(frozen=True, slots=True)
-class OrderIntent:
-    client_order_id: str
-    strategy: str
-    symbol: str
-    side: str  # "buy" or "sell"
-    quantity: Decimal
-    reference_price: Decimal
-    order_type: str = "market"  # "market" or "limit"
-    limit_price: Decimal | None = None
-    manual: bool = False  # entered by a person rather than a strategy's signal
-    confirmed: bool = False  # the person ticked "I confirm this large manual order"
-
-    @property
-    def notional(self) -> Decimal:
-        return self.quantity * self.reference_price
-
-    @property
-    def signed_quantity(self) -> Decimal:
-        return self.quantity if self.side == "buy" else -self.quantity
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Limits in force for one strategy and instrument; None means no limit of that kind."""
-
-    max_order_notional: Decimal | None = None
-    max_order_quantity: Decimal | None = None
-    max_position_notional: Decimal | None = None
-    max_gross_exposure: Decimal | None = None
-    max_net_exposure: Decimal | None = None
-    max_daily_loss: Decimal | None = None
-    daily_loss_warning_pct: Decimal | None = None  # e.g. 80: alert at 80 % of the hard limit
-    max_drawdown: Decimal | None = None
-    price_collar_bps: Decimal | None = None
-    expected_slippage_bps: Decimal | None = None  # added to a market order's reference price
-    max_price_age_s: Decimal | None = None
-    max_orders_per_second: Decimal | None = None  # per strategy
-    max_orders_per_minute: Decimal | None = None  # per strategy
-    global_max_orders_per_second: Decimal | None = None
-    global_max_orders_per_minute: Decimal | None = None
-    duplicate_window_s: Decimal | None = None
-    manual_confirm_notional: Decimal | None = None
-    min_buying_power_reserve: Decimal | None = None  # cash to keep after a buy
-    # Auto-trip settings (read by ``trips_detect``, not by the per-order checks).
-    drawdown_halts: bool = False  # drawdown beyond its limit: HALTED instead of REDUCING
-    max_consecutive_losses: Decimal | None = None
-    loss_cooldown_minutes: Decimal | None = None
-
-
-LIMIT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Limits) if f.name != "drawdown_halts")
-# Limits whose value may be zero (a reserve of nothing, collars of zero bps are nonsense).
-ZERO_ALLOWED = frozenset({"min_buying_power_reserve", "expected_slippage_bps"})
-
-
-@dataclass(frozen=True, slots=True)
-class LimitRow:
-    """One configured row: the global default, or a strategy's or an instrument's override."""
-
-    scope: str  # "global", "strategy" or "instrument"
-    key: str  # strategy name or symbol; "" for global
-    values: Mapping[str, Decimal | None]
-    drawdown_halts: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TemporaryOverride:
-    scope: str
-    key: str
-    field: str
-    value: Decimal | None
-    expires_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ScopedState:
-    """A trading state at one scope; a cooldown halts it until ``cooldown_until``."""
-
-    state: TradingState
-    reason: str = ""
-    cooldown_until: datetime | None = None
-
-    def in_force(self, now: datetime) -> TradingState:
-        if self.cooldown_until is not None and now < self.cooldown_until:
-            return TradingState.HALTED
-        return self.state
-
-
-@dataclass(frozen=True, slots=True)
-class RiskState:
-    """Everything the guard reads from the risk store, loaded once per state version."""
-
-    version: str
-    kill_switch_engaged: bool
-    global_state: ScopedState
-    strategy_states: Mapping[str, ScopedState]
-    instrument_states: Mapping[str, ScopedState]
-    limit_rows: tuple[LimitRow, ...]
-    overrides: tuple[TemporaryOverride, ...] = ()
-    restricted_symbols: frozenset[str] = frozenset()
-    # Rows by (scope, key), built once per load so a check looks up three rows instead of
-    # scanning hundreds.
-    limit_index: Mapping[tuple[str, str], LimitRow] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        index = {(row.scope, row.key): row for row in self.limit_rows}
-        object.__setattr__(self, "limit_index", index)
-
-
-@dataclass(frozen=True, slots=True)
-class GuardState:
-    kill_switch_engaged: bool
-    limits: Limits | None  # None: nothing configured, so the guard fails closed
-    trading_state: TradingState = TradingState.ACTIVE
-    state_reason: str = ""
-    restricted: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class PortfolioSnapshot:
-    """What execution knows about the book; None means "could not be read"."""
-
-    position_quantity: Decimal  # signed: the strategy's position in the intent's instrument
-    daily_pnl: Decimal  # realized + unrealized since the start of the trading day
-    instrument_position_quantity: Decimal | None = None  # every strategy's, in the instrument
-    gross_exposure: Decimal | None = None  # sum of |position| x mark, whole book
-    net_exposure: Decimal | None = None  # sum of position x mark, whole book
-    equity: Decimal | None = None
-    peak_equity: Decimal | None = None  # the trading day's highest equity so far
-    buying_power: Decimal | None = None
-    strategy_enabled: bool | None = None
-    model_is_champion: bool | None = None  # None for manual orders (no model involved)
-
-
-@dataclass(frozen=True, slots=True)
-class MarketSnapshot:
-    last_trusted_price: Decimal | None
-    price_age_s: Decimal | None  # seconds since the last trusted price
-    stale: bool = False
-    quarantined: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ActivitySnapshot:
-    strategy_orders_last_second: int = 0
-    strategy_orders_last_minute: int = 0
-    global_orders_last_second: int = 0
-    global_orders_last_minute: int = 0
-    duplicate_within_window: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    code: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    approved: bool
-    reasons: tuple[Reason, ...]
-    utilisation: dict[str, float] = field(default_factory=dict)
-    warnings: tuple[Reason, ...] = ()
-
-
-# --- Resolving state and limits for one strategy and instrument -----------------------------
-
-
-def _scope_order(row: LimitRow | TemporaryOverride) -> int:
-    return {"global": 0, "strategy": 1, "instrument": 2}[row.scope]
-
-
-def _most_restrictive(values: list[Decimal]) -> Decimal | None:
-    return min(values) if values else None
-
-
-def limits_resolve(
-    rows: Iterable[LimitRow] | Mapping[tuple[str, str], LimitRow],
-    overrides: Iterable[TemporaryOverride],
-    *,
-    strategy: str,
-    symbol: str,
-    now: datetime,
-) -> Limits | None:
-    """The limits in force: the global row, overridden by the strategy's and the instrument's.
-
-    A field set on both the strategy and the instrument takes the lower (stricter) value. A
-    temporary override in force replaces the permanent value at its scope; an expired one is
-    ignored, so overrides revert by themselves without a write.
-    """
-    index = rows if isinstance(rows, Mapping) else {(r.scope, r.key): r for r in rows}
-    wanted = (("global", ""), ("strategy", strategy), ("instrument", symbol))
-    applicable = [index[k] for k in wanted if k in index]
-    if not any(r.scope == "global" for r in applicable):
-        return None
-    by_scope: dict[str, dict[str, Decimal | None]] = {r.scope: dict(r.values) for r in applicable}
-    for o in sorted(overrides, key=_scope_order):
-        if o.expires_at > now and (o.scope, o.key) in (
-            ("global", ""),
-            ("strategy", strategy),
-            ("instrument", symbol),
-        ):
-            by_scope.setdefault(o.scope, {})[o.field] = o.value
-    resolved: dict[str, object] = {}
-    for name in LIMIT_FIELDS:
-        specific = [
-            v
-            for scope in ("strategy", "instrument")
-            if (v := by_scope.get(scope, {}).get(name)) is not None
-        ]
-        resolved[name] = _most_restrictive(specific) if specific else by_scope["global"].get(name)
-    halts = [r.drawdown_halts for r in applicable if r.drawdown_halts is not None]
-    resolved["drawdown_halts"] = any(halts)
-    return Limits(**resolved)  # type: ignore[arg-type]
-
-
-def guard_state_resolve(
-    risk: RiskState, *, strategy: str, symbol: str, now: datetime
-) -> GuardState:
-    """The most restrictive of the global, strategy and instrument states, and the limits."""
-    scoped = [
-        (risk.global_state, "global"),
-        (risk.strategy_states.get(strategy), f"strategy {strategy}"),
-        (risk.instrument_states.get(symbol), f"instrument {symbol}"),
-    ]
-    state, reason = TradingState.ACTIVE, ""
-    for s, where in scoped:
-        if s is not None and s.in_force(now) > state:
-            state, reason = s.in_force(now), f"{where}: {s.reason}".rstrip(": ")
-    if risk.kill_switch_engaged:
-        state = TradingState.HALTED
-    return GuardState(
-        kill_switch_engaged=risk.kill_switch_engaged,
-        limits=limits_resolve(
-            risk.limit_index, risk.overrides, strategy=strategy, symbol=symbol, now=now
-        ),
-        trading_state=state,
-        state_reason=reason,
-        restricted=symbol in risk.restricted_symbols,
-    )
-
-
-# --- The checks ----------------------------------------------------------------------------
+from risk.guard.model import (
+    BPS,
+    BUYING_POWER,
+    CHECK_FAILED,
+    DUPLICATE_ORDER,
+    INPUT_UNAVAILABLE,
+    INVALID_ORDER,
+    KILL_SWITCH_ENGAGED,
+    LIMITS_NOT_CONFIGURED,
+    MANUAL_CONFIRMATION_REQUIRED,
+    MAX_DAILY_LOSS,
+    MAX_DRAWDOWN,
+    MAX_GROSS_EXPOSURE,
+    MAX_NET_EXPOSURE,
+    MAX_ORDER_NOTIONAL,
+    MAX_ORDER_QUANTITY,
+    MAX_POSITION_NOTIONAL,
+    MODEL_NOT_CHAMPION,
+    PRICE_COLLAR,
+    PRICE_QUARANTINED,
+    PRICE_STALE,
+    RATE_LIMIT_GLOBAL,
+    RATE_LIMIT_STRATEGY,
+    RESTRICTED_INSTRUMENT,
+    STATE_UNAVAILABLE,
+    STRATEGY_DISABLED,
+    TRADING_HALTED,
+    TRADING_REDUCING,
+    ZERO,
+    ActivitySnapshot,
+    Decision,
+    GuardState,
+    Limits,
+    MarketSnapshot,
+    OrderIntent,
+    PortfolioSnapshot,
+    Reason,
+    TradingState,
+)
 
 
 def reduces_position(intent: OrderIntent, position_quantity: Decimal) -> bool:
@@ -678,40 +419,3 @@ def evaluate(
 def fail_closed(message: str) -> Decision:
     """The decision when the guard's inputs cannot be read: reject, saying why."""
     return Decision(approved=False, reasons=(Reason(STATE_UNAVAILABLE, message),))
-
-
-# --- Automatic trips -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Trip:
-    """A limit breached by the book as a whole: what to do, and the values to record."""
-
-    limit: str
-    value: Decimal
-    threshold: Decimal
-    action: str  # "kill_switch", "reducing", "halted", "cooldown"
-    scope: str = "global"
-    key: str = ""
-
-
-def trips_detect(limits: Limits, portfolio: PortfolioSnapshot) -> list[Trip]:
-    """Book-level trips: the daily loss limit engages the kill switch, the drawdown limit
-    moves the desk to REDUCING (or HALTED when so configured)."""
-    trips = []
-    loss = max(-portfolio.daily_pnl, ZERO)
-    if limits.max_daily_loss is not None and loss >= limits.max_daily_loss:
-        trips.append(Trip(MAX_DAILY_LOSS, loss, limits.max_daily_loss, "kill_switch"))
-    dd = drawdown(portfolio)
-    if limits.max_drawdown is not None and dd is not None and dd >= limits.max_drawdown:
-        action = "halted" if limits.drawdown_halts else "reducing"
-        trips.append(Trip(MAX_DRAWDOWN, dd, limits.max_drawdown, action))
-    return trips
-
-
-def consecutive_losses(trade_pnls: Iterable[Decimal]) -> int:
-    """Losing closed trades in a row at the end of ``trade_pnls`` (oldest first)."""
-    streak = 0
-    for pnl in trade_pnls:
-        streak = streak + 1 if pnl < 0 else 0
-    return streak
