@@ -32,11 +32,17 @@ class ScheduledTask:
 
 
 def scheduled_tasks() -> list[ScheduledTask]:
-    """The loop's periodic tasks: ingest, then predict and trade, once a bar each."""
+    """The loop's periodic tasks: ingest, then predict and trade, once a bar each; and the
+    stamp on expired temporary risk overrides."""
     return [
         ScheduledTask("ingest-bars", "marketdata.ingest_bars", settings.SCHEDULE_INGEST_SECONDS),
         ScheduledTask(
             "predict-and-trade", "execution.predict_and_trade", settings.SCHEDULE_TRADE_SECONDS
+        ),
+        ScheduledTask(
+            "expire-risk-overrides",
+            "risk.expire_overrides",
+            settings.SCHEDULE_RISK_OVERRIDES_SECONDS,
         ),
     ]
 
