@@ -198,6 +198,11 @@ class ModelVersion(BaseModel):
     def __str__(self) -> str:
         return f"{self.registered_model.name} v{self.version}"
 
+    @property
+    def is_champion(self) -> bool:
+        """Whether the version holds its model's champion alias now (read afresh)."""
+        return self.aliases.filter(alias=Alias.CHAMPION).exists()
+
     def save(self, *args: object, **kwargs: object) -> None:
         update_fields = kwargs.get("update_fields")
         if not self._state.adding and not (

@@ -17,7 +17,7 @@ from execution.selectors import daily_pnl, order_counts_by_status, pnl_totals
 from marketdata.models import Bar, Instrument
 from models_registry.models import Signal
 from operations.scheduler import TaskObservation, task_state
-from risk.selectors import kill_switch_get, limits_for
+from risk.selectors import global_limits, kill_switch_get
 
 
 def _iso(moment: Any) -> str | None:
@@ -109,7 +109,7 @@ def daily_loss_utilisation() -> dict[str, Any]:
     """The trading day's PnL against the global max daily loss."""
     day_start = clock.start_of_day(clock.now(), settings.RISK_TRADING_DAY_TIMEZONE)
     pnl = daily_pnl(since=day_start)
-    limits = limits_for(symbol="")
+    limits = global_limits(now=clock.now())
     limit = limits.max_daily_loss if limits else None
     used = float(max(-pnl, Decimal(0)) / limit) if limit else None
     return {"daily_pnl": pnl, "max_daily_loss": limit, "utilisation": used}

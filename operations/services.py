@@ -33,7 +33,8 @@ class ScheduledTask:
 
 
 def scheduled_tasks() -> list[ScheduledTask]:
-    """The loop's periodic tasks: ingest, then predict and trade, once a bar each."""
+    """The loop's periodic tasks: ingest, then predict and trade, once a bar each; and the
+    stamp on expired temporary risk overrides."""
     return [
         ScheduledTask("ingest-bars", "marketdata.ingest_bars", settings.SCHEDULE_INGEST_SECONDS),
         ScheduledTask(
@@ -44,6 +45,11 @@ def scheduled_tasks() -> list[ScheduledTask]:
         ),
         ScheduledTask(
             "drift-reports", "models_registry.drift_reports", settings.SCHEDULE_DRIFT_SECONDS
+        ),
+        ScheduledTask(
+            "expire-risk-overrides",
+            "risk.expire_overrides",
+            settings.SCHEDULE_RISK_OVERRIDES_SECONDS,
         ),
     ]
 

@@ -37,6 +37,20 @@ def frozen_clock():
 
 
 @pytest.fixture(autouse=True)
+def fresh_risk_state():
+    """Each test starts without this process's cached risk state or the shared version copy:
+    a rolled-back test leaves neither behind for the next one."""
+    from django.core.cache import cache
+
+    from risk import state_store
+
+    state_store.state_forget()
+    cache.delete(state_store.CACHE_KEY)
+    yield
+    state_store.state_forget()
+
+
+@pytest.fixture(autouse=True)
 def artifact_dir(settings, tmp_path):
     settings.MODEL_ARTIFACT_DIR = tmp_path / "artifacts"
     return settings.MODEL_ARTIFACT_DIR
@@ -78,6 +92,39 @@ def operator(django_user_model):
     user.is_staff = True
     user.save()
     return user
+
+
+def _member(django_user_model, username: str, group: str):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        username=username, password="pw-" + username, is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=group))
+    return django_user_model.objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def desk_operator(django_user_model):
+    """Oscar is in the operator group: engages, requests releases and limit changes."""
+    return _member(django_user_model, "oscar", "operator")
+
+
+@pytest.fixture
+def risk_officer(django_user_model):
+    """Rita is a risk officer: approves releases and limit raises made by others."""
+    return _member(django_user_model, "rita", "risk_officer")
+
+
+@pytest.fixture
+def second_risk_officer(django_user_model):
+    return _member(django_user_model, "ralph", "risk_officer")
+
+
+@pytest.fixture
+def compliance_officer(django_user_model):
+    """Carla reads everything and changes nothing."""
+    return _member(django_user_model, "carla", "compliance")
 
 
 @pytest.fixture

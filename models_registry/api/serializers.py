@@ -115,15 +115,15 @@ class ModelVersionDetailSerializer(ModelVersionSerializer):
         fields = [*ModelVersionSerializer.Meta.fields, "artifact_path", "lineage", "approvals"]
 
 
-class ReasonSerializer(serializers.Serializer):
+class ModelReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, allow_blank=False, trim_whitespace=True)
 
 
-class AliasCommandSerializer(ReasonSerializer):
+class AliasCommandSerializer(ModelReasonSerializer):
     alias = serializers.ChoiceField(choices=[Alias.CHALLENGER, Alias.SHADOW])
 
 
-class RollbackCommandSerializer(ReasonSerializer):
+class RollbackCommandSerializer(ModelReasonSerializer):
     strategy = serializers.CharField(
         max_length=64, help_text="a strategy name, or the registered model's name"
     )

@@ -17,11 +17,11 @@ from models_registry.api.serializers import (
     ApprovalSerializer,
     BlockedSerializer,
     GateSerializer,
+    ModelReasonSerializer,
     ModelStatusSerializer,
     ModelVersionDetailSerializer,
     ModelVersionSerializer,
     PromotionResultSerializer,
-    ReasonSerializer,
     RollbackCommandSerializer,
     SignalSerializer,
 )
@@ -95,7 +95,7 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(GateSerializer([r.as_dict() for r in results], many=True).data)
 
     @extend_schema(
-        request=ReasonSerializer,
+        request=ModelReasonSerializer,
         responses={200: PromotionResultSerializer, 409: BlockedSerializer},
     )
     @action(
@@ -103,7 +103,7 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
     )
     def promote(self, request: Request, pk: str | None = None) -> Response:
         """Make this version champion if every gate passes; 409 lists the failing gates."""
-        command = ReasonSerializer(data=request.data)
+        command = ModelReasonSerializer(data=request.data)
         command.is_valid(raise_exception=True)
         version = self.get_object()
         try:
@@ -121,13 +121,13 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
         version = model_version_list().get(pk=version.pk)
         return Response({"model_version": ModelVersionSerializer(version).data, "gates": []})
 
-    @extend_schema(request=ReasonSerializer, responses=ApprovalSerializer)
+    @extend_schema(request=ModelReasonSerializer, responses=ApprovalSerializer)
     @action(
         detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, CanApprove]
     )
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """Four-eyes approval by someone who did not train the version."""
-        command = ReasonSerializer(data=request.data)
+        command = ModelReasonSerializer(data=request.data)
         command.is_valid(raise_exception=True)
         approval = model_version_approve(
             model_version=self.get_object(),

@@ -344,3 +344,10 @@ def test_the_full_cycle_through_the_commands(strategy, model_risk_officer, capsy
         .order_by("id")
         .values_list("action", flat=True)
     ) == ["bootstrap", "blocked", "approve", "promote", "assign", "rollback"]
+
+
+def test_is_champion_follows_the_alias(candidate, champion, lenient_gates):
+    model_version_promote(model_version=candidate, reason="v2")
+
+    assert candidate.is_champion
+    assert not champion.is_champion

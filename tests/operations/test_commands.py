@@ -43,9 +43,11 @@ def test_ops_status_prints_one_json_object_describing_the_loop(
     assert "realized_pnl" in status and "unrealized_pnl" in status
     assert status["kill_switch"]["engaged"] is True
     assert status["kill_switch"]["reason"] == "end of test day"
+    # The risk guard issue added the expiry stamp of temporary risk overrides.
     assert [t["name"] for t in status["periodic_tasks"]] == [
         "build-dataset",
         "drift-reports",
+        "expire-risk-overrides",
         "ingest-bars",
         "predict-and-trade",
     ]

@@ -57,7 +57,7 @@ def test_metrics_show_the_loop_state_read_from_the_database(client, strategy, op
     assert 'tradingops_marketdata_newest_bar_age_seconds{symbol="AAPL"} 30.0' in body
     assert 'tradingops_scheduler_task_state{periodic_task="ingest-bars",state="up"} 1.0' in body
     assert 'tradingops_models_champion_version{model="baseline-direction"} 1.0' in body
-    assert 'tradingops_execution_orders{status="submitted"}' in body
+    assert 'tradingops_execution_orders{status="canceled"}' in body  # the kill switch cancels
     assert "tradingops_risk_decisions_total" in body
     assert 'tradingops_risk_limit_utilisation_ratio{limit="max_daily_loss"}' in body
 
@@ -81,7 +81,13 @@ def test_health_scheduler_lists_each_task_with_its_state(client, operator):
 
     assert body["status"] == "ok"
     tasks = {task["name"]: task for task in body["tasks"]}
-    assert set(tasks) == {"ingest-bars", "predict-and-trade", "build-dataset", "drift-reports"}
+    assert set(tasks) == {
+        "ingest-bars",
+        "predict-and-trade",
+        "expire-risk-overrides",
+        "build-dataset",
+        "drift-reports",
+    }
     for task in tasks.values():
         assert task["state"] == "up"
         assert task["last_run_at"] is None and task["next_run_at"]

@@ -158,6 +158,7 @@ def test_prometheus_scrapes_scheduler_data_and_risk_series_from_web_and_worker(s
     both_tasks = 'count(count by (task) (tradingops_scheduler_task_runs_total{outcome="success"}))'
     _wait_for(port, f"{both_tasks} >= 2")
     runs = _wait_for(port, 'tradingops_scheduler_task_runs_total{outcome="success"} > 0')
+    _wait_for(port, 'count(up{job=~"tradingops-.*"} == 1) == 2')
     targets = _wait_for(port, 'up{job=~"tradingops-.*"} == 1')
     states = _wait_for(port, 'tradingops_scheduler_task_state{state="up"} == 1')
     ages = _wait_for(port, "tradingops_marketdata_newest_bar_age_seconds")
@@ -175,6 +176,7 @@ def test_prometheus_scrapes_scheduler_data_and_risk_series_from_web_and_worker(s
         "predict-and-trade",
         "build-dataset",
         "drift-reports",
+        "expire-risk-overrides",
     }
     assert {r["metric"]["symbol"] for r in ages} == {"AAPL", "MSFT", "SPY"}
     # Market time runs 30x: a few bars' worth of age at most while ingest keeps up.

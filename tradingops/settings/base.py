@@ -257,6 +257,19 @@ MODELS_LIVE_SIGNAL_WINDOW = env.int("MODELS_LIVE_SIGNAL_WINDOW", default=200)
 MODELS_DRIFT_MIN_SAMPLES = env.int("MODELS_DRIFT_MIN_SAMPLES", default=30)
 
 RISK_TRADING_DAY_TIMEZONE = env.str("RISK_TRADING_DAY_TIMEZONE", default="America/New_York")
+# Where the risk state version lives, that every process compares its cached state against:
+# "cache" (the Django cache, i.e. Redis) when REDIS_URL is set, else "database" (the kill
+# switch row), because the embedded locmem cache is private to each process.
+RISK_STATE_VERSION_STORE = env.str(
+    "RISK_STATE_VERSION_STORE", default="cache" if REDIS_URL else "database"
+)
+# A process reloads its cached risk state at least this often even when the version did not
+# change: a safety net for a version change lost while Redis was unreachable.
+RISK_STATE_MAX_AGE_S = env.float("RISK_STATE_MAX_AGE_S", default=5.0)
+# A four-eyes request (kill switch release, limit raise, loosened state) expires after this.
+RISK_CHANGE_REQUEST_TTL_MINUTES = env.int("RISK_CHANGE_REQUEST_TTL_MINUTES", default=60)
+# Capital of the paper account: buying power and equity (for drawdown) start from it.
+PAPER_ACCOUNT_CAPITAL = Decimal(env.str("PAPER_ACCOUNT_CAPITAL", default="100000"))
 
 PAPER_BROKER_SLIPPAGE_BPS = Decimal(env.str("PAPER_BROKER_SLIPPAGE_BPS", default="5"))
 
@@ -271,3 +284,5 @@ SCHEDULE_DRIFT_SECONDS = env.int("SCHEDULE_DRIFT_SECONDS", default=3600)
 MONITORING_TOKEN = env.str("MONITORING_TOKEN", default="")
 # How far past its next run a periodic task may be before it counts as late.
 SCHEDULER_GRACE_SECONDS = env.int("SCHEDULER_GRACE_SECONDS", default=60)
+
+SCHEDULE_RISK_OVERRIDES_SECONDS = env.int("SCHEDULE_RISK_OVERRIDES_SECONDS", default=60)
