@@ -368,7 +368,7 @@ def _strategy_cycle(
     # Imported here, not at the top: the kill switch handler imports this module in the web
     # process, and the model stack (pandas, scikit-learn) would add seconds to the first
     # emergency stop. Only a trading cycle needs it.
-    from models_registry.services import signals_generate
+    from models_registry.services import shadow_signals_record, signals_generate
 
     instruments = list(strategy.instruments.filter(active=True))
     try:
@@ -379,6 +379,8 @@ def _strategy_cycle(
         metrics.STRATEGIES_SKIPPED.labels("artifact_integrity").inc()
         return
     report.signals += len(signals)
+    # The shadow predicts on the same bars; its signals are recorded for scoring, never traded.
+    shadow_signals_record(registered_model_id=strategy.registered_model_id, instruments=instruments)
     for signal in signals:
         order = _act_on_signal(strategy, signal, broker, request_id)
         if order is not None:

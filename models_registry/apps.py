@@ -8,7 +8,8 @@ class ModelsRegistryConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from models_registry.models import ModelVersion, RegisteredModel
+        from models_registry.models import ModelAlias, ModelVersion, RegisteredModel
 
         auditlog.register(RegisteredModel)
-        auditlog.register(ModelVersion, include_fields=["is_champion"])
+        auditlog.register(ModelVersion, include_fields=["ever_champion", "archived_at"])
+        auditlog.register(ModelAlias)

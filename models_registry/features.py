@@ -5,6 +5,10 @@ Every feature at bar t uses only closes up to and including t, so nothing looks 
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -15,6 +19,18 @@ FEATURE_NAMES: tuple[str, ...] = (
     "volatility_20",
     "rsi_14",
     "zscore_20",
+)
+# The feature set as a versioned definition. Bump FEATURE_SET_VERSION whenever a feature or
+# its parameters change: the registry refuses a known version whose code hash has changed.
+FEATURE_SET_NAME = "baseline-price"
+FEATURE_SET_VERSION = 1
+FEATURE_SPECS: tuple[dict, ...] = (
+    {"name": "log_return_1", "params": {"lag": 1}},
+    {"name": "log_return_5", "params": {"lag": 5}},
+    {"name": "log_return_20", "params": {"lag": 20}},
+    {"name": "volatility_20", "params": {"window": 20, "of": "log_return_1"}},
+    {"name": "rsi_14", "params": {"period": 14, "smoothing": "wilder"}},
+    {"name": "zscore_20", "params": {"window": 20}},
 )
 # Bars of history before the first complete feature row (20-bar windows over log returns).
 WARMUP_BARS = 21
@@ -57,3 +73,16 @@ def next_bar_direction(close: pd.Series) -> pd.Series:
     """Label: 1.0 when the next close is higher, 0.0 otherwise; NaN on the last bar."""
     following = close.astype(float).shift(-1)
     return (following > close.astype(float)).astype(float).where(following.notna())
+
+
+def feature_code_hash() -> str:
+    """sha256 of the code and specs that compute the features and the label.
+
+    Training and serving both call ``compute_features``; hashing its source (and its helpers')
+    ties every dataset snapshot and model to the exact feature code that produced it.
+    """
+    digest = hashlib.sha256()
+    for function in (compute_features, rsi, next_bar_direction):
+        digest.update(inspect.getsource(function).encode())
+    digest.update(json.dumps(FEATURE_SPECS, sort_keys=True).encode())
+    return digest.hexdigest()

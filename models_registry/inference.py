@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,40 @@ def save_artifact(model: Any, path: Path) -> str:
     return file_sha256(path)
 
 
+def artifact_bytes(model: Any) -> bytes:
+    """The artifact's bytes: the model with the format and feature list it was built for."""
+    buffer = io.BytesIO()
+    joblib.dump(
+        {"format": ARTIFACT_FORMAT, "feature_names": list(FEATURE_NAMES), "model": model}, buffer
+    )
+    return buffer.getvalue()
+
+
+def _unpack(payload: Any, source: str) -> Any:
+    if payload.get("format") != ARTIFACT_FORMAT or payload.get("feature_names") != list(
+        FEATURE_NAMES
+    ):
+        raise ArtifactIntegrityError(f"Model artifact {source} was built for other features")
+    return payload["model"]
+
+
+def load_verified(name: str, expected_sha256: str, read: Callable[[str, str], bytes]) -> Any:
+    """The fitted model stored under ``name``; ``read`` returns bytes only after checking them.
+
+    Models are cached in the process by (name, digest): a cached model was verified when it
+    was read, and a different digest (another version) is a different key.
+    """
+    key = (name, expected_sha256)
+    if key in _loaded:
+        return _loaded[key]
+    data = read(name, expected_sha256)
+    if hashlib.sha256(data).hexdigest() != expected_sha256:  # never trust the reader alone
+        raise ArtifactIntegrityError(f"Model artifact {name} failed its sha256 check")
+    model = _unpack(joblib.load(io.BytesIO(data)), name)
+    _loaded[key] = model
+    return model
+
+
 def load_artifact(path: Path, expected_sha256: str) -> Any:
     """The fitted model, after checking the file is the one that was registered.
 
@@ -64,13 +100,9 @@ def load_artifact(path: Path, expected_sha256: str) -> Any:
             f"Model artifact {path} has sha256 {actual}, registered {expected_sha256}: "
             "refusing to load"
         )
-    payload = joblib.load(path)
-    if payload.get("format") != ARTIFACT_FORMAT or payload.get("feature_names") != list(
-        FEATURE_NAMES
-    ):
-        raise ArtifactIntegrityError(f"Model artifact {path} was built for other features")
-    _loaded[key] = payload["model"]
-    return payload["model"]
+    model = _unpack(joblib.load(path), str(path))
+    _loaded[key] = model
+    return model
 
 
 def predict_latest(model: Any, close: pd.Series) -> Prediction | None:

@@ -18,7 +18,8 @@ from execution.models import Strategy
 from marketdata.models import Instrument
 from marketdata.services import bars_ingest
 from marketdata.timeframes import last_complete_bar_end, timeframe_delta
-from models_registry.models import ModelVersion
+from models_registry.models import RegisteredModel
+from models_registry.selectors import model_version_champion
 from models_registry.services import model_version_train
 
 logger = structlog.get_logger(__name__)
@@ -38,6 +39,12 @@ def scheduled_tasks() -> list[ScheduledTask]:
         ScheduledTask("ingest-bars", "marketdata.ingest_bars", settings.SCHEDULE_INGEST_SECONDS),
         ScheduledTask(
             "predict-and-trade", "execution.predict_and_trade", settings.SCHEDULE_TRADE_SECONDS
+        ),
+        ScheduledTask(
+            "build-dataset", "models_registry.build_dataset", settings.SCHEDULE_DATASET_SECONDS
+        ),
+        ScheduledTask(
+            "drift-reports", "models_registry.drift_reports", settings.SCHEDULE_DRIFT_SECONDS
         ),
         ScheduledTask(
             "expire-risk-overrides",
@@ -110,9 +117,10 @@ def demo_seed(
     timeframe = settings.MARKETDATA_TIMEFRAME
     end = last_complete_bar_end(clock.now(), timeframe)
     bars_ingest(start=end - DEMO_HISTORY_BARS * timeframe_delta(timeframe), end=end)
-    champion = ModelVersion.objects.filter(
-        registered_model__name=DEMO_MODEL, is_champion=True
-    ).first() or model_version_train(model_name=DEMO_MODEL, promote=True)
+    registered = RegisteredModel.objects.filter(name=DEMO_MODEL).first()
+    champion = (
+        registered and model_version_champion(registered_model_id=registered.pk)
+    ) or model_version_train(model_name=DEMO_MODEL, promote=True)
     strategy, created = Strategy.objects.get_or_create(
         name=DEMO_STRATEGY,
         defaults={

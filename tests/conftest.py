@@ -17,6 +17,7 @@ from marketdata.models import Instrument
 from marketdata.providers.synthetic import SyntheticProvider
 from marketdata.services import bars_ingest
 from marketdata.timeframes import last_complete_bar_end
+from models_registry import inference
 from models_registry.services import model_version_train
 from tests.execution.factories import StrategyFactory
 
@@ -53,6 +54,14 @@ def fresh_risk_state():
 def artifact_dir(settings, tmp_path):
     settings.MODEL_ARTIFACT_DIR = tmp_path / "artifacts"
     return settings.MODEL_ARTIFACT_DIR
+
+
+@pytest.fixture(autouse=True)
+def fresh_model_cache():
+    """Each test starts with no verified models in memory, as a fresh worker would."""
+    inference._loaded.clear()
+    yield
+    inference._loaded.clear()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from execution.services import (
     trading_cycle_run,
 )
 from marketdata.models import Bar
-from models_registry.models import Signal
+from models_registry.models import ModelAlias, Signal
 from risk.models import RiskDecision
 from risk.services import kill_switch_engage
 
@@ -158,7 +158,7 @@ def test_selling_the_position_realises_pnl_from_the_fills(strategy, instruments,
 
 
 def test_a_strategy_whose_model_has_no_champion_is_skipped(strategy):
-    strategy.registered_model.versions.update(is_champion=False)
+    ModelAlias.objects.filter(registered_model=strategy.registered_model).delete()
 
     report = trading_cycle_run()
 
@@ -166,8 +166,10 @@ def test_a_strategy_whose_model_has_no_champion_is_skipped(strategy):
     assert not Order.objects.exists()
 
 
-def test_a_tampered_artifact_skips_the_strategy_without_breaking_the_cycle(strategy, champion):
-    path = Path(champion.artifact_path)
+def test_a_tampered_artifact_skips_the_strategy_without_breaking_the_cycle(
+    strategy, champion, artifact_dir
+):
+    path = Path(artifact_dir) / champion.artifact_path
     path.write_bytes(b"not the registered model")
 
     report = trading_cycle_run()

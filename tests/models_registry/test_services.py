@@ -5,12 +5,13 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from common.exceptions import ArtifactIntegrityError, ValidationFailed
 from models_registry.features import FEATURE_NAMES
 from models_registry.inference import file_sha256
-from models_registry.models import ModelVersion, Signal
+from models_registry.models import ModelAlias, ModelVersion, Signal
+from models_registry.selectors import aliases_of
 from models_registry.services import (
     model_version_promote,
     model_version_train,
@@ -20,19 +21,21 @@ from models_registry.services import (
 pytestmark = pytest.mark.django_db
 
 
-def test_training_registers_a_version_with_its_artifact_digest_and_holdout_metrics(history):
+def test_training_registers_a_version_with_its_artifact_digest_and_holdout_metrics(
+    history, artifact_dir
+):
     version = model_version_train(model_name="baseline-direction")
 
     version.refresh_from_db()
     assert version.version == 1
-    assert not version.is_champion
+    assert aliases_of(model_version=version) == []
     assert version.feature_names == list(FEATURE_NAMES)
     assert version.training_symbols == ["AAPL", "MSFT", "SPY"]
     assert version.train_end < version.holdout_start
     assert version.holdout_rows == version.metrics["holdout_rows"]
     assert 0.0 <= version.metrics["accuracy"] <= 1.0
     assert {"log_loss", "brier", "roc_auc"} <= set(version.metrics)
-    assert file_sha256(Path(version.artifact_path)) == version.artifact_sha256
+    assert file_sha256(Path(artifact_dir) / version.artifact_path) == version.artifact_sha256
 
 
 def test_a_second_training_gets_the_next_version_number(history):
@@ -40,27 +43,37 @@ def test_a_second_training_gets_the_next_version_number(history):
     second = model_version_train(model_name="baseline-direction", seed=1)
 
     assert (first.version, second.version) == (1, 2)
-    assert Path(first.artifact_path) != Path(second.artifact_path)
+    # Content-addressed: each artifact's path is named by its own digest.
+    for version in (first, second):
+        assert version.artifact_sha256 in version.artifact_path
 
 
-def test_promotion_leaves_exactly_one_champion(history):
+def test_promotion_leaves_exactly_one_champion(history, settings):
+    settings.MODELS_GATE_REQUIRE_APPROVAL = False
+    settings.MODELS_GATE_MIN_AUC = 0.0
+    settings.MODELS_GATE_METRIC_TOLERANCE = 1.0
+    settings.MODELS_GATE_MAX_BACKTEST_DRAWDOWN = 1.0
     first = model_version_train(model_name="baseline-direction", promote=True)
     second = model_version_train(model_name="baseline-direction")
 
-    model_version_promote(model_version=second)
+    model_version_promote(model_version=second, reason="better on the hold-out")
 
-    first.refresh_from_db()
-    assert not first.is_champion
-    assert list(ModelVersion.objects.filter(is_champion=True)) == [second]
+    assert aliases_of(model_version=first) == []
+    assert list(ModelVersion.objects.filter(aliases__alias="champion")) == [second]
 
 
 def test_the_database_refuses_two_champions_of_one_model(history):
     first = model_version_train(model_name="baseline-direction", promote=True)
     second = model_version_train(model_name="baseline-direction")
 
-    with pytest.raises(IntegrityError):
-        ModelVersion.objects.filter(pk=second.pk).update(is_champion=True)
-    assert first.is_champion
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ModelAlias.objects.create(
+            registered_model=second.registered_model,
+            alias="champion",
+            model_version=second,
+            assigned_at=first.created_at,
+        )
+    assert aliases_of(model_version=first) == ["champion"]
 
 
 def test_signals_are_written_once_per_bar_however_often_prediction_runs(champion, instruments):
@@ -83,8 +96,8 @@ def test_a_model_that_is_not_champion_may_not_emit_signals(history, instruments)
         signals_generate(model_version=version, instruments=instruments)
 
 
-def test_a_tampered_artifact_refuses_to_load(champion, instruments):
-    path = Path(champion.artifact_path)
+def test_a_tampered_artifact_refuses_to_load(champion, instruments, artifact_dir):
+    path = Path(artifact_dir) / champion.artifact_path
     path.write_bytes(path.read_bytes() + b"tampered")
 
     with pytest.raises(ArtifactIntegrityError, match="refusing to load"):

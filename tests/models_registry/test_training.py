@@ -19,7 +19,15 @@ from models_registry.training import (
     time_ordered_split,
 )
 
-METRIC_KEYS = {"accuracy", "log_loss", "brier", "roc_auc", "base_rate_up", "holdout_rows"}
+METRIC_KEYS = {
+    "accuracy",
+    "hit_rate",
+    "log_loss",
+    "brier",
+    "roc_auc",
+    "base_rate_up",
+    "holdout_rows",
+}
 
 
 def minute_index(n: int, start: str = "2024-03-04 14:30") -> pd.DatetimeIndex:

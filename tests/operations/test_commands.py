@@ -45,6 +45,8 @@ def test_ops_status_prints_one_json_object_describing_the_loop(
     assert status["kill_switch"]["reason"] == "end of test day"
     # The risk guard issue added the expiry stamp of temporary risk overrides.
     assert [t["name"] for t in status["periodic_tasks"]] == [
+        "build-dataset",
+        "drift-reports",
         "expire-risk-overrides",
         "ingest-bars",
         "predict-and-trade",
@@ -85,7 +87,7 @@ def test_seed_builds_the_demo_and_prints_the_generated_password_once(capsys, mon
     assert "already exists" in second and password not in second
     strategy = Strategy.objects.get()
     assert strategy.instruments.count() == 3
-    assert strategy.registered_model.versions.filter(is_champion=True).count() == 1
+    assert strategy.registered_model.versions.filter(aliases__alias="champion").count() == 1
 
 
 def test_seed_takes_the_operator_password_from_the_environment(capsys, monkeypatch):

@@ -81,7 +81,13 @@ def test_health_scheduler_lists_each_task_with_its_state(client, operator):
 
     assert body["status"] == "ok"
     tasks = {task["name"]: task for task in body["tasks"]}
-    assert set(tasks) == {"ingest-bars", "predict-and-trade", "expire-risk-overrides"}
+    assert set(tasks) == {
+        "ingest-bars",
+        "predict-and-trade",
+        "expire-risk-overrides",
+        "build-dataset",
+        "drift-reports",
+    }
     for task in tasks.values():
         assert task["state"] == "up"
         assert task["last_run_at"] is None and task["next_run_at"]

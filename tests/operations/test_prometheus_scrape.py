@@ -174,6 +174,8 @@ def test_prometheus_scrapes_scheduler_data_and_risk_series_from_web_and_worker(s
     assert {r["metric"]["periodic_task"] for r in states} <= {
         "ingest-bars",
         "predict-and-trade",
+        "build-dataset",
+        "drift-reports",
         "expire-risk-overrides",
     }
     assert {r["metric"]["symbol"] for r in ages} == {"AAPL", "MSFT", "SPY"}

@@ -210,6 +210,51 @@ MARKETDATA_INITIAL_LOOKBACK_BARS = env.int("MARKETDATA_INITIAL_LOOKBACK_BARS", d
 MARKETDATA_MAX_BARS_PER_FETCH = env.int("MARKETDATA_MAX_BARS_PER_FETCH", default=5000)
 
 MODEL_ARTIFACT_DIR = Path(env.str("MODEL_ARTIFACT_DIR", default=str(VAR_DIR / "artifacts")))
+# Content-addressed store of model artifacts and dataset snapshots: "local" (the directory
+# above) or "s3" (django-storages S3Storage, any S3-compatible endpoint).
+MODEL_ARTIFACT_STORAGE = env.str("MODEL_ARTIFACT_STORAGE", default="local")
+MODEL_ARTIFACT_S3_OPTIONS = {
+    "bucket_name": env.str("MODEL_ARTIFACT_S3_BUCKET", default=""),
+    "endpoint_url": env.str("MODEL_ARTIFACT_S3_ENDPOINT_URL", default="") or None,
+    "location": env.str("MODEL_ARTIFACT_S3_PREFIX", default="tradingops"),
+    "file_overwrite": False,  # content-addressed: a name is never written twice
+}
+# Retention: keep this many newest versions per model; older ones that never were champion
+# and hold no alias are archived and their artifact removed. Ever-champions are never removed.
+MODELS_RETENTION_KEEP_VERSIONS = env.int("MODELS_RETENTION_KEEP_VERSIONS", default=20)
+
+# Training: hold-out share, the embargo (bar times dropped between training and hold-out so
+# one-bar-ahead labels cannot leak), walk-forward folds and the backtest's cost per trade.
+MODELS_HOLDOUT_FRACTION = env.float("MODELS_HOLDOUT_FRACTION", default=0.2)
+MODELS_EMBARGO_BARS = env.int("MODELS_EMBARGO_BARS", default=5)
+MODELS_WALK_FORWARD_FOLDS = env.int("MODELS_WALK_FORWARD_FOLDS", default=4)
+MODELS_BACKTEST_COST_BPS = env.float("MODELS_BACKTEST_COST_BPS", default=5.0)
+
+# Promotion gates. AUC/log loss may trail the champion by the tolerance; floors are absolute;
+# an AUC above the ceiling on next-bar direction means look-ahead, not skill.
+MODELS_GATE_METRIC_TOLERANCE = env.float("MODELS_GATE_METRIC_TOLERANCE", default=0.02)
+MODELS_GATE_MIN_AUC = env.float("MODELS_GATE_MIN_AUC", default=0.48)
+MODELS_GATE_MAX_LOG_LOSS = env.float("MODELS_GATE_MAX_LOG_LOSS", default=0.75)
+MODELS_GATE_MAX_AUC = env.float("MODELS_GATE_MAX_AUC", default=0.8)
+MODELS_GATE_MAX_BACKTEST_DRAWDOWN = env.float("MODELS_GATE_MAX_BACKTEST_DRAWDOWN", default=0.2)
+MODELS_GATE_MIN_SHADOW_SIGNALS = env.int("MODELS_GATE_MIN_SHADOW_SIGNALS", default=0)  # 0: off
+MODELS_GATE_MIN_SHADOW_HIT_RATE = env.float("MODELS_GATE_MIN_SHADOW_HIT_RATE", default=0.5)
+MODELS_GATE_REQUIRE_APPROVAL = env.bool("MODELS_GATE_REQUIRE_APPROVAL", default=True)
+
+# Drift: PSI 0.1 warns and 0.25 is drift (common practice); KS needs p < 0.05 and a statistic
+# of at least 0.2 (rolling features are autocorrelated, so short windows differ a little
+# by nature); the dataset drifts when half its features drift. Recent data: this many
+# newest bars per instrument.
+MODELS_DRIFT_PSI_WARN = env.float("MODELS_DRIFT_PSI_WARN", default=0.1)
+MODELS_DRIFT_PSI_DRIFT = env.float("MODELS_DRIFT_PSI_DRIFT", default=0.25)
+MODELS_DRIFT_KS_P_VALUE = env.float("MODELS_DRIFT_KS_P_VALUE", default=0.05)
+MODELS_DRIFT_KS_MIN_STATISTIC = env.float("MODELS_DRIFT_KS_MIN_STATISTIC", default=0.2)
+MODELS_DRIFT_WASSERSTEIN = env.float("MODELS_DRIFT_WASSERSTEIN", default=0.1)
+MODELS_DRIFT_SHARE = env.float("MODELS_DRIFT_SHARE", default=0.5)
+MODELS_DRIFT_WINDOW_BARS = env.int("MODELS_DRIFT_WINDOW_BARS", default=200)
+MODELS_LIVE_SIGNAL_WINDOW = env.int("MODELS_LIVE_SIGNAL_WINDOW", default=200)
+# Fewest live signals before prediction-confidence drift is judged at all.
+MODELS_DRIFT_MIN_SAMPLES = env.int("MODELS_DRIFT_MIN_SAMPLES", default=30)
 
 RISK_TRADING_DAY_TIMEZONE = env.str("RISK_TRADING_DAY_TIMEZONE", default="America/New_York")
 # Where the risk state version lives, that every process compares its cached state against:
@@ -232,6 +277,8 @@ PAPER_BROKER_SLIPPAGE_BPS = Decimal(env.str("PAPER_BROKER_SLIPPAGE_BPS", default
 # `manage.py setup_periodic_tasks` (operators may then edit it in admin).
 SCHEDULE_INGEST_SECONDS = env.int("SCHEDULE_INGEST_SECONDS", default=60)
 SCHEDULE_TRADE_SECONDS = env.int("SCHEDULE_TRADE_SECONDS", default=60)
+SCHEDULE_DATASET_SECONDS = env.int("SCHEDULE_DATASET_SECONDS", default=86400)
+SCHEDULE_DRIFT_SECONDS = env.int("SCHEDULE_DRIFT_SECONDS", default=3600)
 # Bearer token that lets a monitoring system read /health and /health/<area> (no default:
 # without it only signed-in staff can).
 MONITORING_TOKEN = env.str("MONITORING_TOKEN", default="")

@@ -5,37 +5,66 @@ import json
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from common.exceptions import TradingOpsError
+from models_registry.management.commands._common import actor, model_for
+from models_registry.selectors import aliases_of
 from models_registry.services import model_version_train
 
 
 class Command(BaseCommand):
-    help = "Train a new version of a model on stored bars (time-ordered hold-out)."
+    help = "Train a new version as a tracked run (embargoed hold-out, walk-forward, backtest)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--model", default="baseline-direction", help="registered model name")
+        target = parser.add_mutually_exclusive_group()
+        target.add_argument("--strategy", help="train the model this strategy trades")
+        target.add_argument("--model", help="registered model name (default baseline-direction)")
+        parser.add_argument("--params", help='hyperparameters as JSON, e.g. {"C": 0.5, "seed": 3}')
         parser.add_argument("--symbols", nargs="*", help="train on these symbols only")
-        parser.add_argument("--holdout-fraction", type=float, default=0.2)
+        parser.add_argument("--holdout-fraction", type=float)
         parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument("--promote", action="store_true", help="make it the champion")
+        parser.add_argument("--actor", help="username recorded as the trainer")
+        parser.add_argument(
+            "--promote", action="store_true", help="make it champion if the model has none yet"
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         try:
+            params = json.loads(str(options["params"])) if options["params"] else None
+        except json.JSONDecodeError as exc:
+            raise CommandError(f"--params is not valid JSON: {exc}") from exc
+        if params is not None and not isinstance(params, dict):
+            raise CommandError("--params must be a JSON object")
+        try:
+            name = (
+                model_for(str(options["strategy"])).name
+                if options["strategy"]
+                else str(options["model"] or "baseline-direction")
+            )
             version = model_version_train(
-                model_name=str(options["model"]),
+                model_name=name,
                 symbols=options["symbols"] or None,
-                holdout_fraction=float(options["holdout_fraction"]),
-                seed=int(options["seed"]),
+                holdout_fraction=options["holdout_fraction"],  # type: ignore[arg-type]
+                seed=int(options["seed"]),  # type: ignore[call-overload]
+                params=params,
                 promote=bool(options["promote"]),
+                actor=actor(options["actor"]),  # type: ignore[arg-type]
             )
         except TradingOpsError as exc:
             raise CommandError(str(exc)) from exc
+        run = version.training_run
         self.stdout.write(
             json.dumps(
                 {
                     "model_version": str(version),
-                    "champion": version.is_champion,
+                    "id": version.pk,
+                    "aliases": aliases_of(model_version=version),
+                    "champion": "champion" in aliases_of(model_version=version),
                     "artifact_sha256": version.artifact_sha256,
+                    "training_run": run.pk if run else None,
+                    "dataset_sha256": run.dataset_snapshot.content_sha256 if run else None,
                     "metrics": version.metrics,
+                    "champion_on_same_holdout": run.metrics.get("champion_holdout")
+                    if run
+                    else None,
                 }
             )
         )

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from common.exceptions import TradingOpsError
+from models_registry.management.commands._common import actor, add_actor, model_for, version_of
+from models_registry.services import model_version_rollback
+
+
+class Command(BaseCommand):
+    help = "Restore a strategy's previous champion (or --to VERSION) in one step."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--strategy", required=True, help="strategy (or model) name")
+        parser.add_argument("--to", type=int, help="version number to restore")
+        add_actor(parser)
+
+    def handle(self, *args: object, **options: object) -> None:
+        strategy = str(options["strategy"])
+        try:
+            target = version_of(strategy, int(options["to"])) if options["to"] else None  # type: ignore[call-overload]
+            restored = model_version_rollback(
+                registered_model=model_for(strategy),
+                to_version=target,
+                actor=actor(options["actor"]),  # type: ignore[arg-type]
+                reason=str(options["reason"] or "rollback from the command line"),
+            )
+        except TradingOpsError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(json.dumps({"champion": str(restored), "id": restored.pk}))

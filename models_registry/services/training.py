@@ -1,0 +1,250 @@
+"""Training runs: a tracked, reproducible fit of a new model version on a dataset snapshot."""
+
+from __future__ import annotations
+
+import subprocess
+from importlib import metadata
+from typing import Any
+
+import pandas as pd
+import structlog
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+
+from common import clock
+from common.exceptions import ArtifactIntegrityError, ValidationFailed
+from marketdata.timeframes import timeframe_delta
+from models_registry import artifacts, backtest, inference, training
+from models_registry.choices import Alias, TrainingStatus
+from models_registry.features import FEATURE_NAMES
+from models_registry.models import DatasetSnapshot, ModelVersion, RegisteredModel, TrainingRun
+from models_registry.selectors import model_version_for_alias
+from models_registry.services.datasets import dataset_frame_load, dataset_snapshot_build
+
+logger = structlog.get_logger(__name__)
+
+LIBRARIES = ("scikit-learn", "numpy", "pandas", "scipy", "pyarrow", "joblib", "Django")
+PARAM_NAMES = {"C", "regularisation", "seed", "holdout_fraction", "embargo_bars"}
+_code_version: str | None = None
+
+
+def code_version() -> str:
+    """The git commit of the running code, or the package version outside a checkout."""
+    global _code_version  # computed once per process: the code does not change under it
+    if _code_version is None:
+        try:
+            _code_version = subprocess.run(
+                ["git", "rev-parse", "HEAD"],  # noqa: S607 - git from PATH by design
+                cwd=settings.BASE_DIR,
+                capture_output=True,
+                text=True,
+                timeout=5,
+                check=True,
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            _code_version = f"tradingops=={metadata.version('tradingops')}" if _installed() else ""
+        _code_version = _code_version or "unknown"
+    return _code_version
+
+
+def _installed() -> bool:
+    try:
+        metadata.version("tradingops")
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def library_versions() -> dict[str, str]:
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    return versions
+
+
+def periods_per_year(timeframe: str) -> float:
+    """Bars in a trading year: 252 sessions of 6.5 hours for intraday, 252 days for daily."""
+    step = timeframe_delta(timeframe).total_seconds()
+    return 252.0 if step >= 86400 else 252 * 6.5 * 3600 / step
+
+
+def score(model: Any, rows: pd.DataFrame, timeframe: str) -> dict[str, float]:
+    """Classification metrics and the cost-aware backtest of ``model`` on ``rows``."""
+    result = backtest.run(
+        rows,
+        training.predict_up(model, rows),
+        cost_bps=settings.MODELS_BACKTEST_COST_BPS,
+        periods_per_year=periods_per_year(timeframe),
+    )
+    return {**training.evaluate(model, rows), **result.as_dict()}
+
+
+def model_version_load(model_version: ModelVersion) -> Any:
+    """The version's fitted model from the artifact store, integrity checked."""
+    return inference.load_verified(
+        model_version.artifact_path, model_version.artifact_sha256, artifacts.get
+    )
+
+
+def holdout_of(model_version: ModelVersion) -> pd.DataFrame | None:
+    """The exact hold-out rows the version was judged on (None for versions without lineage)."""
+    run = model_version.training_run
+    if run is None or run.dataset_snapshot is None:
+        return None
+    split = training.time_ordered_split(
+        dataset_frame_load(run.dataset_snapshot),
+        float(run.hyperparameters["holdout_fraction"]),
+        int(run.hyperparameters["embargo_bars"]),
+    )
+    return split.holdout
+
+
+def _champion_on(registered: RegisteredModel, holdout: pd.DataFrame, timeframe: str) -> dict:
+    champion = model_version_for_alias(registered_model_id=registered.pk, alias=Alias.CHAMPION)
+    if champion is None:
+        return {}
+    try:
+        model = model_version_load(champion)
+    except ArtifactIntegrityError as exc:  # judged later by the gates: no comparison, no pass
+        return {"version": champion.version, "error": str(exc)}
+    return {"version": champion.version, **score(model, holdout, timeframe)}
+
+
+def _fit_and_score(run: TrainingRun, frame: pd.DataFrame, params: dict) -> tuple[Any, dict, Any]:
+    """Steps 2-5 of training: split with embargo, check, fit, score, walk forward."""
+    timeframe = run.dataset_snapshot.timeframe  # type: ignore[union-attr]
+    split = training.time_ordered_split(frame, params["holdout_fraction"], params["embargo_bars"])
+    training.assert_no_lookahead(frame, split, params["embargo_bars"])
+    model = training.fit_baseline(split.train, seed=run.seed, regularisation=params["C"])
+    holdout = score(model, split.holdout, timeframe)
+    folds = training.walk_forward(
+        frame,
+        folds=settings.MODELS_WALK_FORWARD_FOLDS,
+        embargo_bars=params["embargo_bars"],
+        seed=run.seed,
+        regularisation=params["C"],
+    )
+    metrics = {
+        "holdout": holdout,
+        "walk_forward": {
+            "folds": folds,
+            "mean_roc_auc": float(pd.Series([f["roc_auc"] for f in folds]).mean()),
+            "mean_log_loss": float(pd.Series([f["log_loss"] for f in folds]).mean()),
+        },
+        "champion_holdout": _champion_on(run.registered_model, split.holdout, timeframe),
+    }
+    return model, metrics, split
+
+
+def _params(overrides: dict | None, seed: int, regularisation: float, holdout: float) -> dict:
+    params = {
+        "C": regularisation,
+        "seed": seed,
+        "holdout_fraction": holdout,
+        "embargo_bars": settings.MODELS_EMBARGO_BARS,
+    }
+    for key, value in (overrides or {}).items():
+        if key not in PARAM_NAMES:
+            raise ValidationFailed(f"Unknown hyperparameter {key!r}; known: {sorted(PARAM_NAMES)}")
+        params["C" if key == "regularisation" else key] = value
+    params["C"], params["seed"] = float(params["C"]), int(params["seed"])
+    params["holdout_fraction"] = float(params["holdout_fraction"])
+    params["embargo_bars"] = int(params["embargo_bars"])
+    return params
+
+
+def _register_version(run: TrainingRun, model: Any, metrics: dict, split: Any) -> ModelVersion:
+    snapshot: DatasetSnapshot = run.dataset_snapshot  # type: ignore[assignment]
+    path, sha256 = artifacts.put(inference.artifact_bytes(model), kind="models", suffix=".joblib")
+    with transaction.atomic():
+        # Lock the model row so two trainings cannot take the same version number.
+        registered = RegisteredModel.objects.select_for_update().get(pk=run.registered_model_id)
+        latest = registered.versions.aggregate(latest=Max("version"))["latest"] or 0
+        return ModelVersion.objects.create(
+            registered_model=registered,
+            version=latest + 1,
+            algorithm=run.family,
+            hyperparameters=run.hyperparameters,
+            feature_names=list(FEATURE_NAMES),
+            timeframe=snapshot.timeframe,
+            training_symbols=snapshot.symbols,
+            train_start=split.train["timestamp"].min(),
+            train_end=split.train["timestamp"].max(),
+            holdout_start=split.holdout["timestamp"].min(),
+            holdout_end=split.holdout["timestamp"].max(),
+            train_rows=len(split.train),
+            holdout_rows=len(split.holdout),
+            metrics=metrics["holdout"],
+            artifact_path=path,
+            artifact_sha256=sha256,
+            training_run=run,
+        )
+
+
+def _finish(run: TrainingRun, *, status: str, error: str = "", metrics: dict | None = None) -> None:
+    run.finished_at = clock.now()
+    run.duration_seconds = (run.finished_at - run.started_at).total_seconds()
+    run.status, run.error, run.metrics = status, error, metrics or run.metrics
+    run.save()
+
+
+def model_version_train(
+    *,
+    model_name: str,
+    symbols: list[str] | None = None,
+    timeframe: str | None = None,
+    holdout_fraction: float | None = None,
+    seed: int = 0,
+    regularisation: float = 1.0,
+    params: dict | None = None,
+    promote: bool = False,
+    actor: AbstractBaseUser | None = None,
+    request_id: str = "",
+) -> ModelVersion:
+    """Train a new version as a tracked run and register it.
+
+    Steps: 1. snapshot the dataset and open the run (status running); 2. split on time with
+    an embargo gap and check for look-ahead; 3. fit; 4. score the hold-out (metrics and the
+    cost-aware backtest), walk forward, and score the current champion on the same hold-out;
+    5. store the artifact under its sha256 and register the version; 6. close the run.
+    A failure closes the run as failed with its error, then re-raises.
+    ``promote`` only bootstraps a model that has no champion yet (see promotion services).
+    """
+    params = _params(
+        params, seed, regularisation, holdout_fraction or settings.MODELS_HOLDOUT_FRACTION
+    )
+    registered, _ = RegisteredModel.objects.get_or_create(name=model_name)
+    snapshot = dataset_snapshot_build(symbols=symbols, timeframe=timeframe)
+    run = TrainingRun.objects.create(
+        registered_model=registered,
+        family=training.ALGORITHM,
+        hyperparameters=params,
+        seed=params["seed"],
+        dataset_snapshot=snapshot,
+        feature_set=snapshot.feature_set,
+        code_version=code_version(),
+        library_versions=library_versions(),
+        started_at=clock.now(),
+        triggered_by=actor,
+        triggered_by_name=actor.get_username() if actor else "system",
+        request_id=request_id,
+    )
+    try:
+        model, metrics, split = _fit_and_score(run, dataset_frame_load(snapshot), params)
+        version = _register_version(run, model, metrics, split)
+    except Exception as exc:
+        _finish(run, status=TrainingStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        logger.exception("training_run_failed", run=run.pk)
+        raise
+    _finish(run, status=TrainingStatus.SUCCEEDED, metrics=metrics)
+    logger.info("model_version_trained", model=model_name, version=version.version)
+    if promote:
+        from models_registry.services.promotion import model_version_bootstrap
+
+        model_version_bootstrap(model_version=version, actor=actor, request_id=request_id)
+    return version
