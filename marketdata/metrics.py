@@ -15,3 +15,13 @@ PROVIDER_ERRORS = Counter(
     "Provider calls that failed for an instrument, by provider.",
     ["provider"],
 )
+BARS_FLAGGED = Counter(
+    "tradingops_marketdata_bars_flagged_total",
+    "Stored bars flagged by a quarantine rule, by provider, reason and resulting status.",
+    ["provider", "reason", "status"],
+)
+BAR_REVIEWS = Counter(
+    "tradingops_marketdata_bar_reviews_total",
+    "Quarantined bars released or discarded by an operator, by action.",
+    ["action"],
+)

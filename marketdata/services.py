@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 import structlog
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
 from common import clock
-from common.exceptions import ProviderError
+from common.exceptions import ProviderError, ValidationFailed
 from marketdata import metrics
-from marketdata.models import Bar, Instrument
-from marketdata.providers.base import BarProvider, FetchResult
+from marketdata.calendars import calendar_code, open_predicate
+from marketdata.choices import BarReviewAction, BarStatus
+from marketdata.models import Bar, BarReview, Instrument
+from marketdata.providers.base import BarProvider, FetchResult, RawBar
 from marketdata.providers.registry import get_provider
-from marketdata.quality import validate_bars
-from marketdata.selectors import bar_latest, bar_timestamps, instrument_list
+from marketdata.quality import (
+    AssessedBar,
+    BarAssessor,
+    PlausibilityRules,
+    RejectedBar,
+    duplicate_conflicts,
+    validate_bars,
+)
+from marketdata.selectors import bar_history, bar_latest, bar_stored_values, instrument_list
 from marketdata.timeframes import last_complete_bar_end, timeframe_delta
 
 logger = structlog.get_logger(__name__)
@@ -26,79 +37,219 @@ logger = structlog.get_logger(__name__)
 class IngestReport:
     stored: dict[str, int] = field(default_factory=dict)
     rejected: dict[str, int] = field(default_factory=dict)
+    quarantined: dict[str, int] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, dict]:
-        return {"stored": self.stored, "rejected": self.rejected, "failed": self.failed}
+        return {
+            "stored": self.stored,
+            "rejected": self.rejected,
+            "quarantined": self.quarantined,
+            "failed": self.failed,
+        }
+
+
+@dataclass
+class InstrumentIngest:
+    """What one instrument's ingest did."""
+
+    stored: int = 0
+    rejected: int = 0
+    quarantined: int = 0
+    confirmed: int = 0
+
+
+def quality_rules() -> PlausibilityRules:
+    return PlausibilityRules(
+        window=settings.MARKETDATA_QUALITY_WINDOW,
+        zscore_threshold=settings.MARKETDATA_QUALITY_ZSCORE,
+        jump_pct=settings.MARKETDATA_QUALITY_JUMP_PCT,
+        wick_pct=settings.MARKETDATA_QUALITY_WICK_PCT,
+        disagreement_bps=settings.MARKETDATA_QUALITY_DISAGREEMENT_BPS,
+        frozen_bars=settings.MARKETDATA_QUALITY_FROZEN_BARS,
+        confirm_bars=settings.MARKETDATA_QUALITY_CONFIRM_BARS,
+    )
+
+
+def _raw(bar: Bar) -> RawBar:
+    return RawBar(
+        symbol="",
+        timestamp=bar.timestamp,
+        open=bar.open,
+        high=bar.high,
+        low=bar.low,
+        close=bar.close,
+        volume=bar.volume,
+    )
 
 
 def _window_start(instrument: Instrument, timeframe: str, end: datetime) -> datetime:
-    latest = bar_latest(instrument_id=instrument.pk, timeframe=timeframe)
+    latest = bar_latest(instrument_id=instrument.pk, timeframe=timeframe, trusted=False)
     if latest is not None:
         return latest.timestamp + timeframe_delta(timeframe)
     return end - settings.MARKETDATA_INITIAL_LOOKBACK_BARS * timeframe_delta(timeframe)
 
 
 def _record_rejections(
-    provider: BarProvider, instrument: Instrument, fetched: FetchResult, rejected: list
+    source: str, instrument: Instrument, fetched: FetchResult, rejected: list[RejectedBar]
 ) -> int:
     for row in fetched.rejections:
-        metrics.BARS_REJECTED.labels(provider.name, "malformed_row").inc()
+        metrics.BARS_REJECTED.labels(source, "malformed_row").inc()
         logger.warning(
             "bar_rejected",
             symbol=instrument.symbol,
-            provider=provider.name,
+            provider=source,
             reasons=[row.reason],
             row=row.row,
         )
     for item in rejected:
         for reason in item.reasons:
-            metrics.BARS_REJECTED.labels(provider.name, reason).inc()
+            metrics.BARS_REJECTED.labels(source, reason).inc()
         logger.warning(
             "bar_rejected",
             symbol=instrument.symbol,
-            provider=provider.name,
+            provider=source,
             reasons=list(item.reasons),
             timestamp=item.bar.timestamp.isoformat(),
         )
     return len(fetched.rejections) + len(rejected)
 
 
+def _assessor(instrument: Instrument, timeframe: str, before: datetime) -> tuple[BarAssessor, list]:
+    """An assessor replayed over the stored bars before ``before``, and its pending bars."""
+    rules = quality_rules()
+    assessor = BarAssessor(rules, is_open=open_predicate(calendar_code(instrument)))
+    recent = bar_history(
+        instrument_id=instrument.pk,
+        timeframe=timeframe,
+        until=before - timeframe_delta(timeframe),
+        limit=rules.window + rules.frozen_bars + 2 * rules.confirm_bars,
+        trusted=False,
+    )
+    stored = {bar.timestamp: bar for bar in recent}
+    pending = assessor.replay(
+        (_raw(bar), bar.status) for bar in recent if bar.status != BarStatus.DISCARDED
+    )
+    return assessor, [(stored[item.bar.timestamp], item) for item in pending]
+
+
+def _bar_row(instrument: Instrument, timeframe: str, source: str, item: AssessedBar) -> Bar:
+    bar = item.bar
+    return Bar(
+        instrument=instrument,
+        timeframe=timeframe,
+        timestamp=bar.timestamp,
+        open=bar.open,
+        high=bar.high,
+        low=bar.low,
+        close=bar.close,
+        volume=bar.volume,
+        source=source,
+        ingested_at=clock.now(),
+        status=item.status,
+        quality_reasons=item.reasons,
+    )
+
+
+def _confirm_stored(carried: list[tuple[Bar, AssessedBar]]) -> int:
+    """Stored quarantined bars that the new bars confirmed: update them and audit it."""
+    confirmed = [bar for bar, item in carried if item.status == BarStatus.CONFIRMED]
+    for bar in confirmed:
+        bar.status = BarStatus.CONFIRMED
+        bar.save(update_fields=["status"])
+        _review(bar, BarReviewAction.CONFIRM, None, CONFIRMED_BY_FOLLOWERS, "")
+    return len(confirmed)
+
+
+CONFIRMED_BY_FOLLOWERS = "following bars stayed at the new level"
+CONFIRMED_BY_REFERENCE = "the second provider agreed"
+
+
 @transaction.atomic
-def _store(instrument: Instrument, timeframe: str, provider: BarProvider, bars: list) -> int:
-    """Insert the bars not stored yet; an existing (instrument, timeframe, timestamp) wins.
+def _store(
+    instrument: Instrument,
+    timeframe: str,
+    source: str,
+    assessed: list[AssessedBar],
+    carried: list[tuple[Bar, AssessedBar]],
+) -> InstrumentIngest:
+    """Insert the assessed bars and confirm carried-over ones, in one transaction.
 
     ``ignore_conflicts`` backs the unique constraint, so two workers ingesting the same
     window at once still store each bar once.
     """
+    outcome = InstrumentIngest(confirmed=_confirm_stored(carried))
+    if not assessed:
+        return outcome
+    rows = [_bar_row(instrument, timeframe, source, item) for item in assessed]
+    Bar.objects.bulk_create(rows, ignore_conflicts=True)
+    auto_confirmed = [item for item in assessed if item.status == BarStatus.CONFIRMED]
+    if auto_confirmed:
+        saved = bar_stored_values(
+            instrument_id=instrument.pk,
+            timeframe=timeframe,
+            start=auto_confirmed[0].bar.timestamp,
+            end=auto_confirmed[-1].bar.timestamp + timeframe_delta(timeframe),
+        )
+        for item in auto_confirmed:
+            why = CONFIRMED_BY_FOLLOWERS if item.followers else CONFIRMED_BY_REFERENCE
+            _review(saved[item.bar.timestamp], BarReviewAction.CONFIRM, None, why, "")
+    outcome.stored = len(rows)
+    outcome.quarantined = sum(item.status == BarStatus.QUARANTINED for item in assessed)
+    outcome.confirmed += len(auto_confirmed)
+    metrics.BARS_STORED.labels(source).inc(len(rows))
+    for item in assessed:
+        for reason in item.reasons:
+            metrics.BARS_FLAGGED.labels(source, reason, item.status).inc()
+    return outcome
+
+
+def _review(
+    bar: Bar, action: str, actor: AbstractBaseUser | None, reason: str, request_id: str
+) -> BarReview:
+    return BarReview.objects.create(
+        bar=bar,
+        action=action,
+        actor=actor,
+        actor_name=actor.get_username() if actor is not None else "system",
+        reason=reason,
+        request_id=request_id,
+        created_at=clock.now(),
+    )
+
+
+def bars_assess_and_store(
+    *,
+    instrument: Instrument,
+    timeframe: str,
+    source: str,
+    bars: list[RawBar],
+    references: dict[datetime, Decimal] | None = None,
+) -> tuple[InstrumentIngest, list[RejectedBar]]:
+    """Store well-formed bars with their quality verdict; returns the outcome and rejections.
+
+    Steps: 1. drop bars already stored (a conflicting second version from the same source is
+    rejected); 2. replay the stored bars before the first new one into an assessor;
+    3. assess each new bar (the second provider's close, when known, is the reference);
+    4. store them and confirm any stored quarantined bars the new ones confirmed.
+    """
     if not bars:
-        return 0
-    existing = bar_timestamps(
+        return InstrumentIngest(), []
+    stored = bar_stored_values(
         instrument_id=instrument.pk,
         timeframe=timeframe,
         start=bars[0].timestamp,
         end=bars[-1].timestamp + timeframe_delta(timeframe),
     )
-    ingested_at = clock.now()
-    new = [
-        Bar(
-            instrument=instrument,
-            timeframe=timeframe,
-            timestamp=bar.timestamp,
-            open=bar.open,
-            high=bar.high,
-            low=bar.low,
-            close=bar.close,
-            volume=bar.volume,
-            source=provider.name,
-            ingested_at=ingested_at,
-        )
-        for bar in bars
-        if bar.timestamp not in existing
-    ]
-    Bar.objects.bulk_create(new, ignore_conflicts=True)
-    metrics.BARS_STORED.labels(provider.name).inc(len(new))
-    return len(new)
+    same_source = {ts: _raw(bar) for ts, bar in stored.items() if bar.source == source}
+    fresh, conflicts = duplicate_conflicts(bars, same_source)
+    fresh = [bar for bar in fresh if bar.timestamp not in stored]
+    if not fresh:
+        return InstrumentIngest(), conflicts
+    assessor, carried = _assessor(instrument, timeframe, fresh[0].timestamp)
+    references = references or {}
+    assessed = [assessor.assess(bar, references.get(bar.timestamp)) for bar in fresh]
+    return _store(instrument, timeframe, source, assessed, carried), conflicts
 
 
 def instrument_bars_ingest(
@@ -110,6 +261,15 @@ def instrument_bars_ingest(
     end: datetime | None = None,
 ) -> tuple[int, int]:
     """Fetch, validate and store one instrument's bars; returns (stored, rejected)."""
+    outcome = instrument_ingest(
+        instrument=instrument, provider=provider, timeframe=timeframe, start=start, end=end
+    )
+    return outcome.stored, outcome.rejected
+
+
+def _fetch_window(
+    instrument: Instrument, timeframe: str, start: datetime | None, end: datetime | None
+) -> tuple[datetime, datetime]:
     end = end or last_complete_bar_end(clock.now(), timeframe)
     start = start or _window_start(instrument, timeframe, end)
     # One call never asks for more than the cap: after a long outage the newest bars come
@@ -123,19 +283,64 @@ def instrument_bars_ingest(
             start=earliest.isoformat(),
         )
         start = earliest
+    return start, end
+
+
+def instrument_ingest(
+    *,
+    instrument: Instrument,
+    provider: BarProvider,
+    timeframe: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    references: dict[datetime, Decimal] | None = None,
+) -> InstrumentIngest:
+    """Fetch, reject, assess and store one instrument's bars from ``provider``."""
+    start, end = _fetch_window(instrument, timeframe, start, end)
     if start >= end:
-        return 0, 0
+        return InstrumentIngest()
     fetched = provider.fetch_bars(
         symbol=instrument.symbol, timeframe=timeframe, start=start, end=end
     )
-    previous = bar_latest(instrument_id=instrument.pk, timeframe=timeframe, before=start)
+    return instrument_fetched_store(
+        instrument=instrument,
+        source=provider.name,
+        timeframe=timeframe,
+        start=start,
+        fetched=fetched,
+        references=references,
+    )
+
+
+def instrument_fetched_store(
+    *,
+    instrument: Instrument,
+    source: str,
+    timeframe: str,
+    start: datetime,
+    fetched: FetchResult,
+    references: dict[datetime, Decimal] | None = None,
+) -> InstrumentIngest:
+    """Validate and store bars a provider returned for ``[start, ...)``."""
+    previous = bar_latest(
+        instrument_id=instrument.pk, timeframe=timeframe, before=start, trusted=False
+    )
     result = validate_bars(
         fetched.bars,
         previous_timestamp=previous.timestamp if previous else None,
         now=clock.now(),
     )
-    rejected = _record_rejections(provider, instrument, fetched, result.rejected)
-    return _store(instrument, timeframe, provider, result.accepted), rejected
+    outcome, conflicts = bars_assess_and_store(
+        instrument=instrument,
+        timeframe=timeframe,
+        source=source,
+        bars=result.accepted,
+        references=references,
+    )
+    outcome.rejected = _record_rejections(
+        source, instrument, fetched, [*result.rejected, *conflicts]
+    )
+    return outcome
 
 
 def bars_ingest(
@@ -159,7 +364,7 @@ def bars_ingest(
     report = IngestReport()
     for instrument in instruments:
         try:
-            stored, rejected = instrument_bars_ingest(
+            outcome = instrument_ingest(
                 instrument=instrument, provider=provider, timeframe=timeframe, start=start, end=end
             )
         except ProviderError as exc:
@@ -169,7 +374,45 @@ def bars_ingest(
             )
             report.failed[instrument.symbol] = str(exc)
             continue
-        report.stored[instrument.symbol] = stored
-        report.rejected[instrument.symbol] = rejected
+        report.stored[instrument.symbol] = outcome.stored
+        report.rejected[instrument.symbol] = outcome.rejected
+        report.quarantined[instrument.symbol] = outcome.quarantined
     logger.info("bars_ingested", provider=provider.name, **report.as_dict())
     return report
+
+
+def _bar_review_apply(
+    *, bar: Bar, action: str, actor: AbstractBaseUser | None, reason: str, request_id: str
+) -> Bar:
+    status = BarStatus.RELEASED if action == BarReviewAction.RELEASE else BarStatus.DISCARDED
+    if not reason.strip():
+        raise ValidationFailed("A reason is required to release or discard a bar.")
+    # Claim the bar atomically: of two operators acting at once, only one changes it.
+    claimed = Bar.objects.filter(pk=bar.pk, status=BarStatus.QUARANTINED).update(status=status)
+    if not claimed:
+        raise ValidationFailed(f"Bar {bar} is not quarantined; nothing to {action}.")
+    bar.refresh_from_db()
+    _review(bar, action, actor, reason.strip(), request_id)
+    metrics.BAR_REVIEWS.labels(action).inc()
+    logger.info("bar_reviewed", bar=str(bar), action=action, reason=reason, request_id=request_id)
+    return bar
+
+
+@transaction.atomic
+def bar_release(
+    *, bar: Bar, actor: AbstractBaseUser | None, reason: str, request_id: str = ""
+) -> Bar:
+    """An operator vouches for a quarantined bar: it is trusted from now on (audited)."""
+    return _bar_review_apply(
+        bar=bar, action=BarReviewAction.RELEASE, actor=actor, reason=reason, request_id=request_id
+    )
+
+
+@transaction.atomic
+def bar_discard(
+    *, bar: Bar, actor: AbstractBaseUser | None, reason: str, request_id: str = ""
+) -> Bar:
+    """An operator declares a quarantined bar wrong: it stays stored, never used (audited)."""
+    return _bar_review_apply(
+        bar=bar, action=BarReviewAction.DISCARD, actor=actor, reason=reason, request_id=request_id
+    )

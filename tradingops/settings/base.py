@@ -206,6 +206,18 @@ MARKETDATA_REPLAY_DIR = env.str("MARKETDATA_REPLAY_DIR", default=str(VAR_DIR / "
 # How far back a first ingest of an instrument reaches.
 MARKETDATA_INITIAL_LOOKBACK_BARS = env.int("MARKETDATA_INITIAL_LOOKBACK_BARS", default=300)
 MARKETDATA_MAX_BARS_PER_FETCH = env.int("MARKETDATA_MAX_BARS_PER_FETCH", default=5000)
+# Equities without their own calendar follow this exchange's sessions; crypto is 24/7.
+MARKETDATA_EQUITY_CALENDAR = env.str("MARKETDATA_EQUITY_CALENDAR", default="XNYS")
+# Quarantine rules (marketdata.quality.PlausibilityRules); see docs/marketdata.md.
+MARKETDATA_QUALITY_WINDOW = env.int("MARKETDATA_QUALITY_WINDOW", default=60)
+MARKETDATA_QUALITY_ZSCORE = env.float("MARKETDATA_QUALITY_ZSCORE", default=15.0)
+MARKETDATA_QUALITY_JUMP_PCT = env.float("MARKETDATA_QUALITY_JUMP_PCT", default=10.0)
+MARKETDATA_QUALITY_WICK_PCT = env.float("MARKETDATA_QUALITY_WICK_PCT", default=10.0)
+MARKETDATA_QUALITY_DISAGREEMENT_BPS = env.float(
+    "MARKETDATA_QUALITY_DISAGREEMENT_BPS", default=100.0
+)
+MARKETDATA_QUALITY_FROZEN_BARS = env.int("MARKETDATA_QUALITY_FROZEN_BARS", default=10)
+MARKETDATA_QUALITY_CONFIRM_BARS = env.int("MARKETDATA_QUALITY_CONFIRM_BARS", default=3)
 
 MODEL_ARTIFACT_DIR = Path(env.str("MODEL_ARTIFACT_DIR", default=str(VAR_DIR / "artifacts")))
 
