@@ -17,6 +17,7 @@ from django.conf import settings
 from marketdata.choices import AssetClass
 from marketdata.models import Instrument
 from marketdata.quality import always_open
+from marketdata.timeframes import floor_to_timeframe
 
 
 @cache
@@ -62,3 +63,14 @@ def open_minutes(code: str, start: datetime, end: datetime) -> list[datetime]:
     if last < first:
         return []
     return list(calendar.minutes_in_range(first, last).to_pydatetime())
+
+
+def expected_bar_starts(
+    code: str, timeframe: str, start: datetime, end: datetime
+) -> list[datetime]:
+    """Starts of the bars of ``timeframe`` in ``[start, end)`` during which the market was open."""
+    minutes = open_minutes(code, start, end)
+    if timeframe == "1m":
+        return minutes
+    starts = sorted({floor_to_timeframe(minute, timeframe) for minute in minutes})
+    return [moment for moment in starts if start <= moment < end]

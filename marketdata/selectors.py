@@ -41,6 +41,12 @@ def bar_latest(
     return bars.order_by("-timestamp").first()
 
 
+def bar_first(*, instrument_id: int, timeframe: str) -> Bar | None:
+    """Oldest stored bar, whatever its status: where the instrument's history begins."""
+    bars = Bar.objects.filter(instrument_id=instrument_id, timeframe=timeframe)
+    return bars.order_by("timestamp").first()
+
+
 def bar_next(
     *, instrument_id: int, timeframe: str, after: datetime, trusted: bool = True
 ) -> Bar | None:

@@ -9,16 +9,18 @@ from decimal import Decimal
 import structlog
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.cache import cache
 from django.db import transaction
 
 from common import clock
 from common.exceptions import ProviderError, ValidationFailed
 from marketdata import metrics
-from marketdata.calendars import calendar_code, open_predicate
-from marketdata.choices import BarReviewAction, BarStatus
+from marketdata.calendars import calendar_code, expected_bar_starts, open_predicate
+from marketdata.choices import BarReviewAction, BarStatus, ProviderEventKind
+from marketdata.feeds import fetch_with_failover, provider_event_record, reference_closes
 from marketdata.models import Bar, BarReview, Instrument
 from marketdata.providers.base import BarProvider, FetchResult, RawBar
-from marketdata.providers.registry import get_provider
+from marketdata.providers.registry import get_provider, provider_names
 from marketdata.quality import (
     AssessedBar,
     BarAssessor,
@@ -27,7 +29,14 @@ from marketdata.quality import (
     duplicate_conflicts,
     validate_bars,
 )
-from marketdata.selectors import bar_history, bar_latest, bar_stored_values, instrument_list
+from marketdata.selectors import (
+    bar_first,
+    bar_history,
+    bar_latest,
+    bar_stored_values,
+    bar_timestamps,
+    instrument_list,
+)
 from marketdata.timeframes import last_complete_bar_end, timeframe_delta
 
 logger = structlog.get_logger(__name__)
@@ -260,7 +269,7 @@ def instrument_bars_ingest(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> tuple[int, int]:
-    """Fetch, validate and store one instrument's bars; returns (stored, rejected)."""
+    """Fetch, validate and store one instrument's bars from one provider; (stored, rejected)."""
     outcome = instrument_ingest(
         instrument=instrument, provider=provider, timeframe=timeframe, start=start, end=end
     )
@@ -295,7 +304,7 @@ def instrument_ingest(
     end: datetime | None = None,
     references: dict[datetime, Decimal] | None = None,
 ) -> InstrumentIngest:
-    """Fetch, reject, assess and store one instrument's bars from ``provider``."""
+    """Fetch, reject, assess and store one instrument's bars from exactly ``provider``."""
     start, end = _fetch_window(instrument, timeframe, start, end)
     if start >= end:
         return InstrumentIngest()
@@ -310,6 +319,128 @@ def instrument_ingest(
         fetched=fetched,
         references=references,
     )
+
+
+def _gap_check_key(symbol: str) -> str:
+    return f"marketdata:gapcheck:{symbol}"
+
+
+def instrument_ingest_with_failover(
+    *,
+    instrument: Instrument,
+    chain: list[BarProvider],
+    timeframe: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> InstrumentIngest:
+    """One instrument's cycle over its ordered providers.
+
+    Steps: 1. fetch from the first provider that can serve (breakers, retries, failover);
+    2. cross-check against the next healthy provider; 3. validate and store; 4. after any
+    trouble (a failed provider, a failover) look back for gaps against the exchange calendar
+    and backfill them.
+    """
+    start, end = _fetch_window(instrument, timeframe, start, end)
+    if start >= end:
+        return InstrumentIngest()
+    try:
+        served = fetch_with_failover(
+            instrument=instrument, chain=chain, timeframe=timeframe, start=start, end=end
+        )
+    except ProviderError:
+        cache.set(_gap_check_key(instrument.symbol), True, None)
+        raise
+    references = reference_closes(
+        instrument=instrument,
+        chain=chain,
+        served=served.provider,
+        timeframe=timeframe,
+        start=start,
+        end=end,
+    )
+    outcome = instrument_fetched_store(
+        instrument=instrument,
+        source=served.provider.name,
+        timeframe=timeframe,
+        start=start,
+        fetched=served.fetched,
+        references=references,
+    )
+    if served.errors or cache.get(_gap_check_key(instrument.symbol)):
+        outcome.stored += instrument_gaps_backfill(
+            instrument=instrument, chain=chain, timeframe=timeframe, end=end
+        )
+    return outcome
+
+
+def instrument_gaps_backfill(
+    *, instrument: Instrument, chain: list[BarProvider], timeframe: str, end: datetime
+) -> int:
+    """Fetch every bar the exchange calendar expects in the look-back but the store lacks.
+
+    Only the span after the instrument's first stored bar counts (before it is history that
+    was never ingested, not a gap). Records a backfill event with what was missing and what
+    is still missing; clears the gap-check flag once nothing is missing.
+    """
+    began = clock.now()
+    missing = bar_gaps(
+        instrument=instrument,
+        timeframe=timeframe,
+        start=end - settings.MARKETDATA_BACKFILL_LOOKBACK_BARS * timeframe_delta(timeframe),
+        end=end,
+    )
+    if not missing:
+        cache.delete(_gap_check_key(instrument.symbol))
+        return 0
+    served = fetch_with_failover(
+        instrument=instrument,
+        chain=chain,
+        timeframe=timeframe,
+        start=missing[0],
+        end=missing[-1] + timeframe_delta(timeframe),
+    )
+    wanted = set(missing)
+    fetched = FetchResult(
+        bars=[bar for bar in served.fetched.bars if bar.timestamp in wanted],
+        rejections=served.fetched.rejections,
+    )
+    outcome = instrument_fetched_store(
+        instrument=instrument,
+        source=served.provider.name,
+        timeframe=timeframe,
+        start=missing[0],
+        fetched=fetched,
+    )
+    still = bar_gaps(instrument=instrument, timeframe=timeframe, start=missing[0], end=end)
+    if not still:
+        cache.delete(_gap_check_key(instrument.symbol))
+    metrics.BARS_BACKFILLED.labels(served.provider.name).inc(outcome.stored)
+    provider_event_record(
+        provider=served.provider.name,
+        kind=ProviderEventKind.BACKFILL,
+        symbol=instrument.symbol,
+        reason=f"{len(missing)} bars missing, {outcome.stored} filled, {len(still)} still missing",
+        duration_s=(clock.now() - began).total_seconds(),
+        detail={
+            "missing": len(missing),
+            "filled": outcome.stored,
+            "still_missing": [moment.isoformat() for moment in still[:20]],
+        },
+    )
+    return outcome.stored
+
+
+def bar_gaps(
+    *, instrument: Instrument, timeframe: str, start: datetime, end: datetime
+) -> list[datetime]:
+    """Bar starts in ``[start, end)`` the market was open for but no stored bar has."""
+    first = bar_first(instrument_id=instrument.pk, timeframe=timeframe)
+    if first is None:
+        return []
+    start = max(start, first.timestamp)
+    expected = expected_bar_starts(calendar_code(instrument), timeframe, start, end)
+    stored = bar_timestamps(instrument_id=instrument.pk, timeframe=timeframe, start=start, end=end)
+    return [moment for moment in expected if moment not in stored]
 
 
 def instrument_fetched_store(
@@ -343,20 +474,29 @@ def instrument_fetched_store(
     return outcome
 
 
+def _chain(instrument: Instrument, providers: list[BarProvider] | None) -> list[BarProvider]:
+    if providers is not None:
+        return providers
+    return [get_provider(name) for name in provider_names(instrument)]
+
+
 def bars_ingest(
     *,
     symbols: list[str] | None = None,
     provider: BarProvider | None = None,
+    providers: list[BarProvider] | None = None,
     timeframe: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> IngestReport:
     """Ingest every active instrument (or ``symbols``); one failing instrument stops no other.
 
+    ``provider`` fetches from exactly that provider (no breaker, no failover: replays, seeds
+    and tests); otherwise each instrument goes through its ordered providers (``providers``,
+    or its own list, or MARKETDATA_PROVIDERS) with breakers, retries, failover and backfill.
     Idempotent: by default each instrument continues after its newest stored bar, and an
     explicit window re-run stores only bars that are not there yet.
     """
-    provider = provider or get_provider()
     timeframe = timeframe or settings.MARKETDATA_TIMEFRAME
     instruments = instrument_list()
     if symbols is not None:
@@ -364,20 +504,32 @@ def bars_ingest(
     report = IngestReport()
     for instrument in instruments:
         try:
-            outcome = instrument_ingest(
-                instrument=instrument, provider=provider, timeframe=timeframe, start=start, end=end
-            )
+            if provider is not None:
+                outcome = instrument_ingest(
+                    instrument=instrument,
+                    provider=provider,
+                    timeframe=timeframe,
+                    start=start,
+                    end=end,
+                )
+            else:
+                outcome = instrument_ingest_with_failover(
+                    instrument=instrument,
+                    chain=_chain(instrument, providers),
+                    timeframe=timeframe,
+                    start=start,
+                    end=end,
+                )
         except ProviderError as exc:
-            metrics.PROVIDER_ERRORS.labels(provider.name).inc()
-            logger.error(
-                "ingest_failed", symbol=instrument.symbol, provider=provider.name, error=str(exc)
-            )
+            if provider is not None:
+                metrics.PROVIDER_ERRORS.labels(provider.name).inc()
+            logger.error("ingest_failed", symbol=instrument.symbol, error=str(exc))
             report.failed[instrument.symbol] = str(exc)
             continue
         report.stored[instrument.symbol] = outcome.stored
         report.rejected[instrument.symbol] = outcome.rejected
         report.quarantined[instrument.symbol] = outcome.quarantined
-    logger.info("bars_ingested", provider=provider.name, **report.as_dict())
+    logger.info("bars_ingested", **report.as_dict())
     return report
 
 
