@@ -12,14 +12,38 @@ from common.admin import ReadOnlyAdmin
 from common.exceptions import ValidationFailed
 from marketdata.choices import BarStatus
 from marketdata.models import Bar, BarReview, Instrument, ProviderEvent
+from marketdata.selectors import instrument_staleness
 from marketdata.services import bar_discard, bar_release
 
 
 @admin.register(Instrument)
 class InstrumentAdmin(admin.ModelAdmin):
-    list_display = ["symbol", "name", "asset_class", "exchange", "exchange_timezone", "active"]
+    """Staleness is computed from the newest-bar cache, so the list stays cheap."""
+
+    list_display = [
+        "symbol",
+        "name",
+        "asset_class",
+        "exchange",
+        "calendar",
+        "providers",
+        "active",
+        "is_stale",
+        "newest_bar",
+    ]
     list_filter = ["asset_class", "active", "exchange"]
     search_fields = ["symbol", "name"]
+
+    @admin.display(boolean=True, description="stale")
+    def is_stale(self, obj: Instrument) -> bool:
+        return instrument_staleness(instrument=obj).stale
+
+    @admin.display(description="newest trusted bar (UTC)")
+    def newest_bar(self, obj: Instrument) -> str:
+        staleness = instrument_staleness(instrument=obj)
+        if staleness.as_of is None:
+            return "none"
+        return f"{staleness.as_of:%Y-%m-%d %H:%M} ({staleness.open_bars_missing} open bars ago)"
 
 
 class ReviewReasonForm(forms.Form):

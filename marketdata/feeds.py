@@ -194,7 +194,7 @@ def reference_closes(
     *,
     instrument: Instrument,
     chain: list[BarProvider],
-    served: BarProvider,
+    served: Served,
     timeframe: str,
     start: datetime,
     end: datetime,
@@ -202,13 +202,17 @@ def reference_closes(
     """Closes of the same window from the next healthy provider, for the cross-check.
 
     One attempt, no retries, only from a provider whose breaker is closed: the cross-check
-    must never slow a cycle down or keep a sick provider busy. A failure still counts on its
-    breaker and leaves the bars unchecked.
+    must never slow a cycle down or keep a sick provider busy (one that failed earlier in
+    this cycle is skipped too). A failure still counts on its breaker and leaves the bars
+    unchecked.
     """
     if not settings.MARKETDATA_CROSS_CHECK:
         return {}
+    failed = {error.split(":", 1)[0] for error in served.errors}
     for provider in chain:
-        if provider is served or breaker_for(provider.name).load().state != CLOSED:
+        if provider is served.provider or provider.name in failed:
+            continue
+        if breaker_for(provider.name).load().state != CLOSED:
             continue
         try:
             fetched = _call(

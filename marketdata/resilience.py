@@ -79,6 +79,7 @@ class BreakerState:
     failures: list[float] = field(default_factory=list)  # Unix times within the window
     successes: int = 0  # successful half-open probes
     changed_at: float | None = None
+    opened_at: float | None = None  # start of the outage, kept through half-open re-trips
     last_error: str = ""
 
 
@@ -117,10 +118,15 @@ class CircuitBreaker:
         cache.set(self.key, asdict(state), timeout=None)
 
     def _move(self, state: BreakerState, new: str, reason: str, now: float) -> None:
+        """Change state and report it; closing reports the whole outage as its duration."""
         old, since = state.state, state.changed_at
+        if new == CLOSED and state.opened_at is not None:
+            since = state.opened_at
+        if old == CLOSED and new == OPEN:
+            state.opened_at = now
         state.state, state.changed_at, state.successes = new, now, 0
         if new == CLOSED:
-            state.failures = []
+            state.failures, state.opened_at = [], None
         self._save(state)
         duration = now - since if since is not None else None
         self.on_transition(Transition(self.provider, old, new, reason, duration))

@@ -16,7 +16,12 @@ from common import clock
 from common.exceptions import ProviderError, ValidationFailed
 from marketdata import metrics
 from marketdata.calendars import calendar_code, expected_bar_starts, open_predicate
-from marketdata.choices import BarReviewAction, BarStatus, ProviderEventKind
+from marketdata.choices import (
+    TRUSTED_BAR_STATUSES,
+    BarReviewAction,
+    BarStatus,
+    ProviderEventKind,
+)
 from marketdata.feeds import fetch_with_failover, provider_event_record, reference_closes
 from marketdata.models import Bar, BarReview, Instrument
 from marketdata.providers.base import BarProvider, FetchResult, RawBar
@@ -30,12 +35,15 @@ from marketdata.quality import (
     validate_bars,
 )
 from marketdata.selectors import (
+    NewestBar,
     bar_first,
     bar_history,
     bar_latest,
     bar_stored_values,
     bar_timestamps,
     instrument_list,
+    newest_bar_cache_forget,
+    newest_bar_cache_set,
 )
 from marketdata.timeframes import last_complete_bar_end, timeframe_delta
 
@@ -188,6 +196,8 @@ def _store(
     window at once still store each bar once.
     """
     outcome = InstrumentIngest(confirmed=_confirm_stored(carried))
+    if outcome.confirmed:
+        newest_bar_cache_forget(instrument_id=instrument.pk, timeframe=timeframe)
     if not assessed:
         return outcome
     rows = [_bar_row(instrument, timeframe, source, item) for item in assessed]
@@ -203,6 +213,14 @@ def _store(
         for item in auto_confirmed:
             why = CONFIRMED_BY_FOLLOWERS if item.followers else CONFIRMED_BY_REFERENCE
             _review(saved[item.bar.timestamp], BarReviewAction.CONFIRM, None, why, "")
+    trusted = [item for item in assessed if item.status in TRUSTED_BAR_STATUSES]
+    if trusted:
+        newest = trusted[-1].bar
+        newest_bar_cache_set(
+            instrument_id=instrument.pk,
+            timeframe=timeframe,
+            bar=NewestBar(newest.timestamp, newest.close, source),
+        )
     outcome.stored = len(rows)
     outcome.quarantined = sum(item.status == BarStatus.QUARANTINED for item in assessed)
     outcome.confirmed += len(auto_confirmed)
@@ -353,7 +371,7 @@ def instrument_ingest_with_failover(
     references = reference_closes(
         instrument=instrument,
         chain=chain,
-        served=served.provider,
+        served=served,
         timeframe=timeframe,
         start=start,
         end=end,
@@ -544,6 +562,7 @@ def _bar_review_apply(
     if not claimed:
         raise ValidationFailed(f"Bar {bar} is not quarantined; nothing to {action}.")
     bar.refresh_from_db()
+    newest_bar_cache_forget(instrument_id=bar.instrument_id, timeframe=bar.timeframe)
     _review(bar, action, actor, reason.strip(), request_id)
     metrics.BAR_REVIEWS.labels(action).inc()
     logger.info("bar_reviewed", bar=str(bar), action=action, reason=reason, request_id=request_id)
