@@ -17,6 +17,7 @@ from django.core.cache import cache
 from common import clock
 from common.exceptions import ProviderError
 from marketdata import metrics
+from marketdata.calendars import calendar_code, expected_bar_starts
 from marketdata.choices import ProviderEventKind
 from marketdata.models import Instrument, ProviderEvent
 from marketdata.providers.base import BarProvider, FetchResult
@@ -130,10 +131,12 @@ def fetch_with_failover(
 
     Steps: 1. skip a provider whose breaker is open; 2. a half-open provider gets one probe
     (no retries) and serves only once enough probes closed its breaker, so failback waits for
-    the probes; 3. otherwise call with retries, count the outcome on its breaker, and serve;
-    4. record failover or failback when the serving provider changed.
+    the probes; 3. otherwise call with retries, count the outcome on its breaker; 4. an empty
+    answer for a window the market was open in is stale: ask the next provider; 5. serve,
+    recording failover or failback when the serving provider changed.
     """
     errors: list[str] = []
+    stale: Served | None = None
     window = {"symbol": instrument.symbol, "timeframe": timeframe, "start": start, "end": end}
     for provider in chain:
         breaker = breaker_for(provider.name)
@@ -153,9 +156,26 @@ def fetch_with_failover(
         if probing and breaker.load().state != CLOSED:
             errors.append(f"{provider.name}: half-open, probe succeeded")
             continue
+        if _stale(instrument, fetched, timeframe, start, end) and provider is not chain[-1]:
+            # Answering with nothing new while the market is open is an outage in disguise
+            # (the same last bar again): the next provider may have the bars.
+            metrics.PROVIDER_ERRORS.labels(provider.name).inc()
+            errors.append(f"{provider.name}: stale, no bar while the market was open")
+            stale = stale or Served(provider=provider, fetched=fetched)
+            continue
         _note_serving(instrument, chain, provider, errors)
         return Served(provider=provider, fetched=fetched, errors=errors)
+    if stale is not None:  # every provider is stale: nothing to store, nobody to blame
+        return Served(provider=stale.provider, fetched=stale.fetched, errors=errors)
     raise ProviderError("; ".join(errors) or "no market data provider configured")
+
+
+def _stale(
+    instrument: Instrument, fetched: FetchResult, timeframe: str, start: datetime, end: datetime
+) -> bool:
+    if fetched.bars:
+        return False
+    return bool(expected_bar_starts(calendar_code(instrument), timeframe, start, end))
 
 
 def _serving_key(symbol: str) -> str:

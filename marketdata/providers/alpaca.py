@@ -115,9 +115,10 @@ class AlpacaProvider:
             raise RetryableProviderError(f"alpaca unreachable: {type(exc).__name__}") from exc
         except (ValueError, AttributeError) as exc:  # truncated or malformed JSON body
             raise RetryableProviderError(f"alpaca sent an unreadable body: {exc}") from exc
-        return self._parse(symbol, raw.get(symbol, []) if isinstance(raw, dict) else [], end)
+        rows = raw.get(symbol, []) if isinstance(raw, dict) else []
+        return self._parse(symbol, rows, start, end)
 
-    def _parse(self, symbol: str, rows: list, end: datetime) -> FetchResult:
+    def _parse(self, symbol: str, rows: list, start: datetime, end: datetime) -> FetchResult:
         result = FetchResult()
         for row in rows:
             try:
@@ -127,6 +128,6 @@ class AlpacaProvider:
                     RowRejection(symbol, str(row)[:200], f"malformed_row: {exc!r}")
                 )
                 continue
-            if bar.timestamp < end:  # Alpaca's end is inclusive; ours is exclusive
+            if start <= bar.timestamp < end:  # Alpaca's end is inclusive; ours is exclusive
                 result.bars.append(bar)
         return result

@@ -10,6 +10,7 @@ from marketdata.choices import ProviderEventKind
 from marketdata.feeds import breaker_for, serving_provider
 from marketdata.models import Bar, ProviderEvent
 from marketdata.resilience import CLOSED, HALF_OPEN, OPEN
+from marketdata.selectors import reference_price_get
 from marketdata.services import bar_gaps, bars_ingest
 from marketdata.timeframes import last_complete_bar_end
 from tests.marketdata.factories import InstrumentFactory
@@ -235,3 +236,34 @@ def test_the_breaker_state_machine_without_a_server(frozen_clock, settings):
     frozen_clock.advance(timedelta(seconds=60))
     assert breaker.allow()
     assert breaker.load().state == HALF_OPEN
+
+
+def test_a_stale_primary_is_passed_over_for_a_provider_that_has_the_new_bars(
+    aapl, chain, alpaca_server, frozen_clock
+):
+    ingest(chain)
+    alpaca_server.set_fault("stale", stale_after=last_complete_bar_end(frozen_clock.now(), "1m"))
+    frozen_clock.advance(timedelta(minutes=2))
+
+    report = ingest(chain)
+
+    assert report.stored["AAPL"] == 2
+    assert newest_source(aapl) == "polygon"
+    event = ProviderEvent.objects.get(kind=ProviderEventKind.FAILOVER)
+    assert "stale" in event.reason
+
+
+def test_when_every_provider_is_stale_nothing_is_stored_and_nothing_fails(
+    aapl, chain, alpaca_server, polygon_server, frozen_clock
+):
+    ingest(chain)
+    frozen_at = last_complete_bar_end(frozen_clock.now(), "1m")
+    alpaca_server.set_fault("stale", stale_after=frozen_at)
+    polygon_server.set_fault("stale", stale_after=frozen_at)
+    frozen_clock.advance(timedelta(minutes=5))
+
+    report = ingest(chain)
+
+    assert report.failed == {}
+    assert report.stored["AAPL"] == 0
+    assert reference_price_get(symbol="AAPL").stale
