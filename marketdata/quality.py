@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from statistics import median
+from typing import Any
 
 from marketdata.providers.base import RawBar
 
@@ -157,11 +158,13 @@ class PlausibilityRules:
 class AssessedBar:
     """A well-formed bar and its verdict; ``stored`` marks one carried over from the database.
 
+    ``bar`` is whatever the caller assessed (a RawBar, or a row index for array input).
     While quarantined, ``anchor`` is the last trusted close before it and ``followers`` how
     many later bars stayed nearer its close than the anchor (its new level).
     """
 
-    bar: RawBar
+    bar: Any
+    close: float
     status: str = OK
     reasons: list[str] = field(default_factory=list)
     stored: bool = False
@@ -182,7 +185,8 @@ class BarAssessor:
     State: the last trusted close, a window of trusted log returns (their median and MAD give
     the robust scale), the quarantined bars still waiting for confirmation (``pending``), and
     the run of identical OHLC bars. ``replay`` rebuilds it from stored bars, so a quarantined
-    bar can be confirmed by bars of a later ingest cycle.
+    bar can be confirmed by bars of a later ingest cycle. Arithmetic is on floats: the rules
+    compare ratios, and float keeps a million bars within seconds.
     """
 
     def __init__(
@@ -208,14 +212,16 @@ class BarAssessor:
         next bars confirm.
         """
         for bar, status in stored:
-            close = float(bar.close)
+            ohlc = _floats(bar)
+            close = ohlc[3]
             self._follow(close)
-            self._frozen(bar)
+            self._frozen(bar.timestamp, ohlc)
             if status in TRUSTED:
                 self._trust(close, rebase=status != OK)
             elif status == QUARANTINED and self.last_trusted is not None:
-                item = AssessedBar(bar=bar, status=status, stored=True, anchor=self.last_trusted)
-                self.pending.append(item)
+                self.pending.append(
+                    AssessedBar(bar, close, status, stored=True, anchor=self.last_trusted)
+                )
         return list(self.pending)
 
     # -- state ------------------------------------------------------------------------------
@@ -225,23 +231,23 @@ class BarAssessor:
         if self.last_trusted is not None and not rebase:
             self.returns.append(math.log(close / self.last_trusted))
             self._since_rescale += 1
-            if self._since_rescale >= self.rules.rescale_every or len(self.returns) < 64:
+            warming_up = len(self.returns) < self.rules.window
+            if warming_up or self._since_rescale >= self.rules.rescale_every:
                 self._rescale()
         self.last_trusted = close
 
     def _rescale(self) -> None:
         self._since_rescale = 0
         self._centre = median(self.returns)
-        mad = median(abs(r - self._centre) for r in self.returns)
+        mad = median([abs(r - self._centre) for r in self.returns])
         # 1.4826 * MAD estimates the standard deviation of normal returns.
         self._scale = max(1.4826 * mad, self.rules.min_scale)
 
-    def _frozen(self, bar: RawBar) -> bool:
-        ohlc = (bar.open, bar.high, bar.low, bar.close)
+    def _frozen(self, moment: datetime, ohlc: tuple[float, float, float, float]) -> bool:
         if ohlc != self._last_ohlc:
             self._last_ohlc, self._frozen_run = ohlc, 1
             return False
-        if self.is_open(bar.timestamp):
+        if self.is_open(moment):
             self._frozen_run += 1
         return self._frozen_run >= self.rules.frozen_bars
 
@@ -252,10 +258,11 @@ class BarAssessor:
         trusted close before it: a bad tick's followers go back to the old price, a real
         move's followers do not. One follower that goes back ends the wait (stays quarantined).
         """
+        if not self.pending:
+            return
         still, confirmed_anchors = [], set()
         for item in self.pending:
-            held = float(item.bar.close)
-            if item.anchor is None or abs(close - held) >= abs(close - item.anchor):
+            if item.anchor is None or abs(close - item.close) >= abs(close - item.anchor):
                 continue
             item.followers += 1
             if item.followers >= self.rules.confirm_bars:
@@ -266,15 +273,16 @@ class BarAssessor:
         for item in still:
             if item.anchor in confirmed_anchors:
                 item.status = CONFIRMED
-                self._trust(float(item.bar.close), rebase=True)
+                self._trust(item.close, rebase=True)
             else:
                 self.pending.append(item)
 
     # -- rules ------------------------------------------------------------------------------
 
-    def _level_reasons(self, bar: RawBar, close: float) -> list[str]:
+    def _level_reasons(self, ohlc: tuple[float, float, float, float]) -> list[str]:
         reasons = []
         rules = self.rules
+        open_, high, low, close = ohlc
         if self.last_trusted is not None:
             if abs(close / self.last_trusted - 1) * 100 > rules.jump_pct:
                 reasons.append(JUMP_FROM_TRUSTED)
@@ -282,9 +290,9 @@ class BarAssessor:
                 z = abs(math.log(close / self.last_trusted) - self._centre) / self._scale
                 if z > rules.zscore_threshold:
                     reasons.append(ROBUST_ZSCORE)
-        body_high, body_low = max(bar.open, bar.close), min(bar.open, bar.close)
-        if (bar.high / body_high - 1) * 100 > rules.wick_pct or (
-            1 - bar.low / body_low
+        body_high, body_low = max(open_, close), min(open_, close)
+        if (high / body_high - 1) * 100 > rules.wick_pct or (
+            1 - low / body_low
         ) * 100 > rules.wick_pct:
             reasons.append(WICK_OUTLIER)
         return reasons
@@ -297,20 +305,30 @@ class BarAssessor:
     # -- verdict ----------------------------------------------------------------------------
 
     def assess(self, bar: RawBar, reference_close: Decimal | float | None = None) -> AssessedBar:
-        """The verdict on ``bar``; may also confirm earlier pending bars (their status changes).
+        """The verdict on ``bar``; may also confirm earlier pending bars (their status changes)."""
+        return self.assess_values(bar, bar.timestamp, _floats(bar), reference_close)
+
+    def assess_values(
+        self,
+        bar: Any,
+        moment: datetime,
+        ohlc: tuple[float, float, float, float],
+        reference_close: Decimal | float | None = None,
+    ) -> AssessedBar:
+        """``assess`` on plain floats (``bar`` is only carried along).
 
         Steps: 1. the bar counts as a follower of every pending bar (which may confirm them
         and move the trusted level); 2. level rules against the trusted state; 3. the second
         provider's close; 4. the frozen-series run; 5. ok bars become trusted; a second
         provider that agrees confirms at once; other quarantined bars wait for followers.
         """
-        close = float(bar.close)
+        close = ohlc[3]
         self._follow(close)
-        item = AssessedBar(bar=bar, reasons=self._level_reasons(bar, close))
+        item = AssessedBar(bar, close, reasons=self._level_reasons(ohlc))
         disagrees = self._disagrees(close, reference_close)
         if disagrees:
             item.reasons.append(PROVIDER_DISAGREEMENT)
-        if self._frozen(bar):
+        if self._frozen(moment, ohlc):
             item.reasons.append(FROZEN_SERIES)
         if not item.reasons:
             self._trust(close)
@@ -327,6 +345,10 @@ class BarAssessor:
             item.anchor = self.last_trusted
             self.pending.append(item)
         return item
+
+
+def _floats(bar: RawBar) -> tuple[float, float, float, float]:
+    return float(bar.open), float(bar.high), float(bar.low), float(bar.close)
 
 
 def assess_bars(

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from common import clock
 from common.exceptions import ProviderError
+from marketdata.bulk import check_columns, read_columns
 from marketdata.calendars import open_predicate
 from marketdata.providers.replay import read_csv
 from marketdata.quality import check_series
@@ -33,6 +34,20 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         path = options["file"]
+        if not options["reference"]:
+            try:
+                columns = read_columns(path)
+            except (OSError, ValueError):
+                columns = None  # malformed rows: the row reader reports each one
+            if columns is not None:
+                report = check_columns(
+                    columns,
+                    quality_rules(),
+                    now=clock.now(),
+                    is_open=open_predicate(str(options["calendar"])),
+                )
+                self._print(options, path, len(columns), report, [])
+                return
         try:
             fetched = read_csv(path, symbol=path.stem)
             reference = read_csv(options["reference"], path.stem) if options["reference"] else None
@@ -46,15 +61,16 @@ class Command(BaseCommand):
             is_open=open_predicate(str(options["calendar"])),
         )
         report["counts"]["rejected"] += len(fetched.rejections)
-        report = {
-            "file": str(path),
-            "rows_read": len(fetched.bars) + len(fetched.rejections),
-            **report,
-            "malformed_rows": [
-                {"row": row.row, "status": "rejected", "reasons": [row.reason]}
-                for row in fetched.rejections
-            ],
-        }
+        malformed = [
+            {"row": row.row, "status": "rejected", "reasons": [row.reason]}
+            for row in fetched.rejections
+        ]
+        self._print(options, path, len(fetched.bars) + len(fetched.rejections), report, malformed)
+
+    def _print(
+        self, options: dict, path: Path, rows: int, report: dict, malformed: list[dict]
+    ) -> None:
+        report = {"file": str(path), "rows_read": rows, **report, "malformed_rows": malformed}
         if options["json"]:
             self.stdout.write(json.dumps(report))
             return
