@@ -204,6 +204,7 @@ class BarAssessor:
         self._centre, self._scale = 0.0, self.rules.min_scale
         self._last_ohlc: tuple | None = None
         self._frozen_run = 0
+        self._replaying = False
 
     def replay(self, stored: Iterable[tuple[RawBar, str]]) -> list[AssessedBar]:
         """Rebuild the state from stored (bar, status) pairs, oldest first, keeping statuses.
@@ -211,6 +212,7 @@ class BarAssessor:
         Returns the stored bars that are still pending: the caller updates any of them the
         next bars confirm.
         """
+        self._replaying = True  # one rescale at the end instead of one per stored bar
         for bar, status in stored:
             ohlc = _floats(bar)
             close = ohlc[3]
@@ -222,6 +224,9 @@ class BarAssessor:
                 self.pending.append(
                     AssessedBar(bar, close, status, stored=True, anchor=self.last_trusted)
                 )
+        self._replaying = False
+        if self.returns:
+            self._rescale()
         return list(self.pending)
 
     # -- state ------------------------------------------------------------------------------
@@ -232,7 +237,8 @@ class BarAssessor:
             self.returns.append(math.log(close / self.last_trusted))
             self._since_rescale += 1
             warming_up = len(self.returns) < self.rules.window
-            if warming_up or self._since_rescale >= self.rules.rescale_every:
+            due = warming_up or self._since_rescale >= self.rules.rescale_every
+            if due and not self._replaying:
                 self._rescale()
         self.last_trusted = close
 

@@ -14,6 +14,7 @@ from marketdata import metrics
 from marketdata.calendars import calendar_code, expected_bar_starts
 from marketdata.choices import TRUSTED_BAR_STATUSES
 from marketdata.models import Bar, Instrument
+from marketdata.providers.base import RawBar
 from marketdata.timeframes import last_complete_bar_end, timeframe_delta
 
 
@@ -47,6 +48,35 @@ def bar_latest(
     if before is not None:
         bars = bars.filter(timestamp__lt=before)
     return bars.order_by("-timestamp").first()
+
+
+def bar_latest_timestamp(
+    *, instrument_id: int, timeframe: str, before: datetime | None = None
+) -> datetime | None:
+    """Start of the newest stored bar, whatever its status (strictly before ``before``)."""
+    bars = Bar.objects.filter(instrument_id=instrument_id, timeframe=timeframe)
+    if before is not None:
+        bars = bars.filter(timestamp__lt=before)
+    return bars.order_by("-timestamp").values_list("timestamp", flat=True).first()
+
+
+def bar_recent_values(
+    *, instrument_id: int, timeframe: str, before: datetime, limit: int
+) -> list[tuple[int, RawBar, str]]:
+    """The newest ``limit`` stored bars before ``before``, oldest first, as (pk, bar, status).
+
+    Plain values rather than model rows: every ingest cycle reads these for every
+    instrument, and building Bar instances was most of its cost.
+    """
+    rows = (
+        Bar.objects.filter(instrument_id=instrument_id, timeframe=timeframe, timestamp__lt=before)
+        .order_by("-timestamp")
+        .values_list("pk", "timestamp", "open", "high", "low", "close", "volume", "status")[:limit]
+    )
+    return [
+        (pk, RawBar("", timestamp, open_, high, low, close, volume), status)
+        for pk, timestamp, open_, high, low, close, volume, status in reversed(rows)
+    ]
 
 
 def bar_first(*, instrument_id: int, timeframe: str) -> Bar | None:

@@ -37,8 +37,8 @@ from marketdata.quality import (
 from marketdata.selectors import (
     NewestBar,
     bar_first,
-    bar_history,
-    bar_latest,
+    bar_latest_timestamp,
+    bar_recent_values,
     bar_stored_values,
     bar_timestamps,
     instrument_list,
@@ -101,9 +101,9 @@ def _raw(bar: Bar) -> RawBar:
 
 
 def _window_start(instrument: Instrument, timeframe: str, end: datetime) -> datetime:
-    latest = bar_latest(instrument_id=instrument.pk, timeframe=timeframe, trusted=False)
+    latest = bar_latest_timestamp(instrument_id=instrument.pk, timeframe=timeframe)
     if latest is not None:
-        return latest.timestamp + timeframe_delta(timeframe)
+        return latest + timeframe_delta(timeframe)
     return end - settings.MARKETDATA_INITIAL_LOOKBACK_BARS * timeframe_delta(timeframe)
 
 
@@ -132,22 +132,24 @@ def _record_rejections(
     return len(fetched.rejections) + len(rejected)
 
 
-def _assessor(instrument: Instrument, timeframe: str, before: datetime) -> tuple[BarAssessor, list]:
-    """An assessor replayed over the stored bars before ``before``, and its pending bars."""
+def _assessor(
+    instrument: Instrument, timeframe: str, before: datetime
+) -> tuple[BarAssessor, list[tuple[int, AssessedBar]]]:
+    """An assessor replayed over the stored bars before ``before``, and its pending bars
+    (with their primary keys, to confirm them in the database)."""
     rules = quality_rules()
     assessor = BarAssessor(rules, is_open=open_predicate(calendar_code(instrument)))
-    recent = bar_history(
+    recent = bar_recent_values(
         instrument_id=instrument.pk,
         timeframe=timeframe,
-        until=before - timeframe_delta(timeframe),
+        before=before,
         limit=rules.window + rules.frozen_bars + 2 * rules.confirm_bars,
-        trusted=False,
     )
-    stored = {bar.timestamp: bar for bar in recent}
+    keys = {row.timestamp: pk for pk, row, _ in recent}
     pending = assessor.replay(
-        (_raw(bar), bar.status) for bar in recent if bar.status != BarStatus.DISCARDED
+        (row, status) for _, row, status in recent if status != BarStatus.DISCARDED
     )
-    return assessor, [(stored[item.bar.timestamp], item) for item in pending]
+    return assessor, [(keys[item.bar.timestamp], item) for item in pending]
 
 
 def _bar_row(instrument: Instrument, timeframe: str, source: str, item: AssessedBar) -> Bar:
@@ -168,13 +170,14 @@ def _bar_row(instrument: Instrument, timeframe: str, source: str, item: Assessed
     )
 
 
-def _confirm_stored(carried: list[tuple[Bar, AssessedBar]]) -> int:
+def _confirm_stored(carried: list[tuple[int, AssessedBar]]) -> int:
     """Stored quarantined bars that the new bars confirmed: update them and audit it."""
-    confirmed = [bar for bar, item in carried if item.status == BarStatus.CONFIRMED]
-    for bar in confirmed:
-        bar.status = BarStatus.CONFIRMED
-        bar.save(update_fields=["status"])
-        _review(bar, BarReviewAction.CONFIRM, None, CONFIRMED_BY_FOLLOWERS, "")
+    confirmed = [pk for pk, item in carried if item.status == BarStatus.CONFIRMED]
+    if not confirmed:
+        return 0
+    Bar.objects.filter(pk__in=confirmed).update(status=BarStatus.CONFIRMED)
+    for pk in confirmed:
+        _review(pk, BarReviewAction.CONFIRM, None, CONFIRMED_BY_FOLLOWERS, "")
     return len(confirmed)
 
 
@@ -188,7 +191,7 @@ def _store(
     timeframe: str,
     source: str,
     assessed: list[AssessedBar],
-    carried: list[tuple[Bar, AssessedBar]],
+    carried: list[tuple[int, AssessedBar]],
 ) -> InstrumentIngest:
     """Insert the assessed bars and confirm carried-over ones, in one transaction.
 
@@ -212,7 +215,7 @@ def _store(
         )
         for item in auto_confirmed:
             why = CONFIRMED_BY_FOLLOWERS if item.followers else CONFIRMED_BY_REFERENCE
-            _review(saved[item.bar.timestamp], BarReviewAction.CONFIRM, None, why, "")
+            _review(saved[item.bar.timestamp].pk, BarReviewAction.CONFIRM, None, why, "")
     trusted = [item for item in assessed if item.status in TRUSTED_BAR_STATUSES]
     if trusted:
         newest = trusted[-1].bar
@@ -232,10 +235,10 @@ def _store(
 
 
 def _review(
-    bar: Bar, action: str, actor: AbstractBaseUser | None, reason: str, request_id: str
+    bar_id: int, action: str, actor: AbstractBaseUser | None, reason: str, request_id: str
 ) -> BarReview:
     return BarReview.objects.create(
-        bar=bar,
+        bar_id=bar_id,
         action=action,
         actor=actor,
         actor_name=actor.get_username() if actor is not None else "system",
@@ -471,12 +474,10 @@ def instrument_fetched_store(
     references: dict[datetime, Decimal] | None = None,
 ) -> InstrumentIngest:
     """Validate and store bars a provider returned for ``[start, ...)``."""
-    previous = bar_latest(
-        instrument_id=instrument.pk, timeframe=timeframe, before=start, trusted=False
-    )
+    previous = bar_latest_timestamp(instrument_id=instrument.pk, timeframe=timeframe, before=start)
     result = validate_bars(
         fetched.bars,
-        previous_timestamp=previous.timestamp if previous else None,
+        previous_timestamp=previous,
         now=clock.now(),
     )
     outcome, conflicts = bars_assess_and_store(
@@ -563,7 +564,7 @@ def _bar_review_apply(
         raise ValidationFailed(f"Bar {bar} is not quarantined; nothing to {action}.")
     bar.refresh_from_db()
     newest_bar_cache_forget(instrument_id=bar.instrument_id, timeframe=bar.timeframe)
-    _review(bar, action, actor, reason.strip(), request_id)
+    _review(bar.pk, action, actor, reason.strip(), request_id)
     metrics.BAR_REVIEWS.labels(action).inc()
     logger.info("bar_reviewed", bar=str(bar), action=action, reason=reason, request_id=request_id)
     return bar

@@ -72,3 +72,9 @@ class FakeAlpaca(FakeProviderServer):
             if bars:
                 body[symbol] = [bar_json(bar) for bar in bars]
         return json_reply({"bars": body, "next_page_token": token})
+
+
+if __name__ == "__main__":
+    from tests.support.fake_http import serve_forever
+
+    serve_forever(FakeAlpaca(seed=11))

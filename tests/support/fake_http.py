@@ -173,6 +173,9 @@ class FakeProviderServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs
+            disable_nagle_algorithm = True  # else headers and body wait on delayed ACKs
+
             def do_GET(self) -> None:
                 server._respond(self)
 
@@ -188,3 +191,11 @@ def json_reply(body: object) -> Reply:
 
 def error_reply(status: int, message: str) -> Reply:
     return Reply(status, json.dumps({"message": message}).encode())
+
+
+def serve_forever(server: FakeProviderServer) -> None:
+    """Run ``server`` in this process until killed, printing its base URL first (benchmarks
+    and game days start it as a separate process: ``python -m tests.support.fake_polygon``)."""
+    server.start()
+    print(server.base_url, flush=True)
+    threading.Event().wait()

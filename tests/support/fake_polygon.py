@@ -97,3 +97,9 @@ class FakePolygon(FakeProviderServer):
         if not page:
             body.pop("results")  # Polygon omits results when there are none
         return json_reply(body)
+
+
+if __name__ == "__main__":
+    from tests.support.fake_http import serve_forever
+
+    serve_forever(FakePolygon(seed=11))
