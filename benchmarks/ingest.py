@@ -143,7 +143,7 @@ def _write_million(path: Path) -> None:
     opens = np.concatenate(([150.0], closes[:-1]))
     highs = np.maximum(opens, closes) * np.exp(np.abs(rng.standard_normal(count)) * sigma * 0.6)
     lows = np.minimum(opens, closes) * np.exp(-np.abs(rng.standard_normal(count)) * sigma * 0.6)
-    for index in rng.integers(1000, count - 1000, 50):  # bad ticks: x10 and /10
+    for index in rng.integers(count // 10, count - count // 10, 50):  # bad ticks: x10, /10
         factor = 10.0 if index % 2 else 0.1
         for column in (opens, highs, lows, closes):
             column[index] *= factor

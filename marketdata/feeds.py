@@ -143,7 +143,7 @@ def fetch_with_failover(
         if not breaker.allow():
             errors.append(f"{provider.name}: breaker open")
             continue
-        probing = breaker.load().state == HALF_OPEN
+        probing = breaker.last_seen == HALF_OPEN
         policy = RetryPolicy(attempts=1) if probing else retry_policy()
         try:
             fetched = _call(provider, policy, **window)

@@ -109,13 +109,17 @@ class CircuitBreaker:
         self.settings = settings
         self.on_transition = on_transition
         self.key = f"marketdata:breaker:{provider}"
+        self.last_seen: str | None = None  # state at the last load, to skip needless reads
 
     def load(self) -> BreakerState:
         raw = cache.get(self.key)
-        return BreakerState(**raw) if raw else BreakerState()
+        state = BreakerState(**raw) if raw else BreakerState()
+        self.last_seen = state.state
+        return state
 
     def _save(self, state: BreakerState) -> None:
         cache.set(self.key, asdict(state), timeout=None)
+        self.last_seen = state.state
 
     def _move(self, state: BreakerState, new: str, reason: str, now: float) -> None:
         """Change state and report it; closing reports the whole outage as its duration."""
@@ -143,6 +147,8 @@ class CircuitBreaker:
         return False
 
     def record_success(self) -> None:
+        if self.last_seen == CLOSED:
+            return  # success while closed changes nothing: no read, no write
         state = self.load()
         if state.state != HALF_OPEN:
             return
