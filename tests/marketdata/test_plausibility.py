@@ -228,3 +228,93 @@ def test_a_quiet_series_without_faults_is_never_quarantined(seed):
     assessed = assess_bars(bars)
 
     assert Counter(statuses(assessed[:-3]))[QUARANTINED] <= 1
+
+
+# --- each quarantine rule as a property over generated series --------------------------------
+
+
+def _moved(bar: RawBar, previous: RawBar, factor: float) -> RawBar:
+    """``bar`` replaced by a flat move of ``factor`` from the previous close."""
+    close = (previous.close * Decimal(repr(factor))).quantize(Decimal("0.01"))
+    return dataclasses.replace(
+        bar, open=previous.close, high=max(previous.close, close), low=min(previous.close, close),
+        close=close,
+    )  # fmt: skip
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    index=st.integers(100, 290),
+    move_pct=st.floats(min_value=10.5, max_value=80),
+    down=st.booleans(),
+)
+def test_any_jump_beyond_the_limit_is_quarantined_for_the_jump(seed, index, move_pct, down):
+    bars = realistic_minute_bars(start=T0, count=300, seed=seed, annual_vol=0.2)
+    factor = 1 - move_pct / 100 if down else 1 + move_pct / 100
+    bars[index] = _moved(bars[index], bars[index - 1], factor)
+
+    verdict = assess_bars(bars)[index]
+
+    assert verdict.status == QUARANTINED
+    assert JUMP_FROM_TRUSTED in verdict.reasons
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    index=st.integers(100, 290),
+    sigmas=st.floats(min_value=40, max_value=120),
+)
+def test_any_move_of_many_robust_sigmas_below_the_jump_limit_trips_the_z_score(seed, index, sigmas):
+    bars = realistic_minute_bars(start=T0, count=300, seed=seed, annual_vol=0.15)
+    sigma = 0.15 / (252 * 390) ** 0.5
+    factor = 1 + min(sigmas * sigma, 0.09)  # stays under the 10 % jump limit
+    bars[index] = _moved(bars[index], bars[index - 1], factor)
+
+    verdict = assess_bars(bars)[index]
+
+    assert verdict.status == QUARANTINED
+    assert ROBUST_ZSCORE in verdict.reasons
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    index=st.integers(0, 299),
+    wick_pct=st.floats(min_value=10.5, max_value=300),
+    upper=st.booleans(),
+)
+def test_any_wick_beyond_the_limit_is_quarantined(seed, index, wick_pct, upper):
+    bars = realistic_minute_bars(start=T0, count=300, seed=seed)
+    bar = bars[index]
+    if upper:
+        body = max(bar.open, bar.close)
+        bars[index] = dataclasses.replace(bar, high=body * Decimal(repr(1 + wick_pct / 100)))
+    else:
+        body = min(bar.open, bar.close)
+        low = body * Decimal(repr(max(1 - wick_pct / 100, 0.01)))
+        bars[index] = dataclasses.replace(bar, low=low)
+
+    assert WICK_OUTLIER in assess_bars(bars)[index].reasons
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    offset_bps=st.floats(min_value=-5_000, max_value=5_000).filter(
+        lambda bps: abs(abs(bps) - 100) > 1
+    ),
+)
+def test_the_second_provider_quarantines_beyond_the_tolerance_and_only_then(seed, offset_bps):
+    bars = realistic_minute_bars(start=T0, count=120, seed=seed, annual_vol=0.15)
+    last = bars[-1]
+    reference = float(last.close) / (1 + offset_bps / 10_000)
+
+    verdict = assess_bars(bars, references={last.timestamp: Decimal(repr(reference))})[-1]
+
+    if abs(offset_bps) > 100:
+        assert PROVIDER_DISAGREEMENT in verdict.reasons
+        assert verdict.status == QUARANTINED
+    else:
+        assert PROVIDER_DISAGREEMENT not in verdict.reasons

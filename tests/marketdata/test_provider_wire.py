@@ -257,3 +257,16 @@ def test_a_stale_feed_repeats_its_last_bar_instead_of_new_ones(polygon, polygon_
 
     assert later.bars == []  # the repeated bar is older than the window asked for
     assert [bar.timestamp for bar in raw] == [frozen_at - timedelta(minutes=1)]
+
+
+def test_a_game_day_switches_faults_over_http_and_recovers(polygon, polygon_server):
+    control = f"{polygon_server.base_url}/_control"
+
+    switched = httpx.post(f"{control}/fault", params={"mode": "5xx", "count": 2})
+    with pytest.raises(RetryableProviderError):
+        polygon.fetch_bars(symbol="AAPL", timeframe="1m", start=START, end=END)
+    httpx.post(f"{control}/recover")
+    result = polygon.fetch_bars(symbol="AAPL", timeframe="1m", start=START, end=END)
+
+    assert switched.json() == {"fault": "5xx", "count": 2}
+    assert result.bars == expected_bars("AAPL")

@@ -11,6 +11,9 @@ current fault to the next ``count`` requests before recovering cleanly:
 - ``truncated``: a JSON body cut in half
 - ``malformed``: a body that is not JSON at all
 - ``stale``: answers as if no bar newer than the fault's start had arrived (the same last bar)
+
+In a process of its own (``python -m tests.support.fake_polygon``), faults are switched over
+HTTP: ``POST /_control/fault?mode=timeout&delay_s=3&count=10``, ``POST /_control/recover``.
 """
 
 from __future__ import annotations
@@ -155,6 +158,35 @@ class FakeProviderServer:
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (its timeout): nothing to answer
 
+    def _control(self, handler: BaseHTTPRequestHandler) -> None:
+        """``POST /_control/fault?mode=5xx&count=3&delay_s=2`` or ``POST /_control/recover``:
+        a game day switches faults on a server running in its own process."""
+        parts = urlsplit(handler.path)
+        query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        status, body = 200, {"fault": None}
+        try:
+            if parts.path == "/_control/recover":
+                self.recover()
+            elif parts.path == "/_control/fault":
+                mode = query.pop("mode")
+                options = {
+                    key: (float(value) if key in ("delay_s",) else int(value))
+                    for key, value in query.items()
+                    if key in ("count", "delay_s", "retry_after_s")
+                }
+                self.set_fault(mode, **options)
+                body = {"fault": mode, **options}
+            else:
+                status, body = 404, {"message": "unknown control path"}
+        except (KeyError, ValueError) as exc:
+            status, body = 400, {"message": str(exc)}
+        payload = json.dumps(body).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
+
     @staticmethod
     def _faulty_reply(fault: Fault) -> Reply | None:
         if fault.mode == "5xx":
@@ -178,6 +210,9 @@ class FakeProviderServer:
 
             def do_GET(self) -> None:
                 server._respond(self)
+
+            def do_POST(self) -> None:
+                server._control(self)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass  # quiet: the test reads server.requests instead
