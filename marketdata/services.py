@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,7 +13,7 @@ import structlog
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import OuterRef, Subquery
 
 from common import clock
@@ -547,6 +548,32 @@ def _chain(instrument: Instrument, providers: list[BarProvider] | None) -> list[
     return [get_provider(name) for name in provider_names(instrument)]
 
 
+def _in_batches(
+    instruments: list[Instrument], attempt: Callable[[Instrument], Any]
+) -> list[tuple[Instrument, Any]]:
+    """``attempt`` each instrument; on PostgreSQL, MARKETDATA_INGEST_COMMIT_EVERY per commit.
+
+    On PostgreSQL each statement is a network round trip and each commit two more, so a batch
+    of instruments shares one transaction (its inserts hold no lock anyone else waits for but
+    a second insert of the same bar). SQLite commits locally and its write lock would block
+    the trading cycle, so there every instrument commits on its own. Ingest is idempotent: if
+    a batch fails on a database error, its instruments are simply run again one by one.
+    """
+    size = settings.MARKETDATA_INGEST_COMMIT_EVERY if connection.vendor == "postgresql" else 1
+    if size <= 1:
+        return [(instrument, attempt(instrument)) for instrument in instruments]
+    results = []
+    for first in range(0, len(instruments), size):
+        batch = instruments[first : first + size]
+        try:
+            with transaction.atomic():
+                results += [(instrument, attempt(instrument)) for instrument in batch]
+        except DatabaseError as exc:
+            logger.warning("ingest_batch_retried_one_by_one", error=str(exc))
+            results += [(instrument, attempt(instrument)) for instrument in batch]
+    return results
+
+
 def bars_ingest(
     *,
     symbols: list[str] | None = None,
@@ -575,29 +602,33 @@ def bars_ingest(
     if symbols is not None:
         instruments = instruments.filter(symbol__in=symbols)
     report = IngestReport()
-    for instrument in instruments:
+
+    def attempt(instrument: Instrument) -> InstrumentIngest | ProviderError:
         try:
             if provider is not None:
-                outcome = instrument_ingest(
+                return instrument_ingest(
                     instrument=instrument,
                     provider=provider,
                     timeframe=timeframe,
                     start=start,
                     end=end,
                 )
-            else:
-                outcome = instrument_ingest_with_failover(
-                    instrument=instrument,
-                    chain=_chain(instrument, providers),
-                    timeframe=timeframe,
-                    start=start,
-                    end=end,
-                )
+            return instrument_ingest_with_failover(
+                instrument=instrument,
+                chain=_chain(instrument, providers),
+                timeframe=timeframe,
+                start=start,
+                end=end,
+            )
         except ProviderError as exc:
+            return exc
+
+    for instrument, outcome in _in_batches(list(instruments), attempt):
+        if isinstance(outcome, ProviderError):
             if provider is not None:
                 metrics.PROVIDER_ERRORS.labels(provider.name).inc()
-            logger.error("ingest_failed", symbol=instrument.symbol, error=str(exc))
-            report.failed[instrument.symbol] = str(exc)
+            logger.error("ingest_failed", symbol=instrument.symbol, error=str(outcome))
+            report.failed[instrument.symbol] = str(outcome)
             continue
         report.stored[instrument.symbol] = outcome.stored
         report.rejected[instrument.symbol] = outcome.rejected

@@ -267,3 +267,32 @@ def test_when_every_provider_is_stale_nothing_is_stored_and_nothing_fails(
     assert report.failed == {}
     assert report.stored["AAPL"] == 0
     assert reference_price_get(symbol="AAPL").stale
+
+
+def test_a_database_error_in_a_commit_batch_reruns_its_instruments_one_by_one(
+    chain, settings, monkeypatch, db
+):
+    from django.db import DatabaseError, connection
+
+    import marketdata.services as services
+
+    symbols = ["AAA", "BBB", "CCC"]
+    for symbol in symbols:
+        InstrumentFactory(symbol=symbol)
+    settings.MARKETDATA_INGEST_COMMIT_EVERY = 3
+    monkeypatch.setattr(connection, "vendor", "postgresql")  # batching is PostgreSQL's
+    real = services.instrument_ingest_with_failover
+    failures = iter([True])
+
+    def flaky(**kwargs):
+        outcome = real(**kwargs)
+        if kwargs["instrument"].symbol == "CCC" and next(failures, False):
+            raise DatabaseError("connection reset mid-batch")
+        return outcome
+
+    monkeypatch.setattr(services, "instrument_ingest_with_failover", flaky)
+
+    report = ingest(chain)
+
+    assert report.stored == {"AAA": 300, "BBB": 300, "CCC": 300}
+    assert Bar.objects.filter(instrument__symbol__in=symbols).count() == 900

@@ -231,6 +231,8 @@ MARKETDATA_BACKFILL_LOOKBACK_BARS = env.int("MARKETDATA_BACKFILL_LOOKBACK_BARS",
 # open market.
 MARKETDATA_STALE_AFTER_BARS = env.int("MARKETDATA_STALE_AFTER_BARS", default=3)
 MARKETDATA_BAR_CACHE_TTL_S = env.int("MARKETDATA_BAR_CACHE_TTL_S", default=3600)
+# On PostgreSQL an ingest cycle commits once per this many instruments (round trips).
+MARKETDATA_INGEST_COMMIT_EVERY = env.int("MARKETDATA_INGEST_COMMIT_EVERY", default=50)
 
 
 def _optional_secret(name: str) -> str:
