@@ -274,7 +274,7 @@ def test_a_database_error_in_a_commit_batch_reruns_its_instruments_one_by_one(
 ):
     from django.db import DatabaseError, connection
 
-    import marketdata.services as services
+    import marketdata.services.ingest as services
 
     symbols = ["AAA", "BBB", "CCC"]
     for symbol in symbols:
