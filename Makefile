@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 # schedules ingest and trading every 5 s. The anchor is kept in var/ so restarts continue.
 VAR := $(or $(TRADINGOPS_VAR_DIR),var)
 DEMO_ENV = TRADINGOPS_CLOCK_SPEED=12 TRADINGOPS_CLOCK_ANCHOR=$$(cat $(VAR)/clock_anchor) \
-	SCHEDULE_INGEST_SECONDS=5 SCHEDULE_TRADE_SECONDS=5
+	SCHEDULE_INGEST_SECONDS=5 SCHEDULE_TRADE_SECONDS=5 PROMETHEUS_MULTIPROC_DIR=$(VAR)/prometheus
 
 .PHONY: run test lint format requirements ci clean
 
@@ -24,6 +24,7 @@ $(INSTALLED): requirements/dev.txt | $(BIN)/python
 run: $(INSTALLED)
 	mkdir -p $(VAR)
 	test -s $(VAR)/clock_anchor || date +%s > $(VAR)/clock_anchor
+	rm -rf $(VAR)/prometheus && mkdir -p $(VAR)/prometheus
 	export $(DEMO_ENV); \
 	$(BIN)/python manage.py migrate --noinput && \
 	$(BIN)/python manage.py seed && \

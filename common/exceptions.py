@@ -19,3 +19,7 @@ class ArtifactIntegrityError(TradingOpsError):
 
 class ProviderError(TradingOpsError):
     """A market-data provider could not serve a request."""
+
+
+class PermissionRefused(TradingOpsError):
+    """The actor lacks the role or permission an action needs (or approves their own request)."""

@@ -60,3 +60,49 @@ def daily_pnl(*, since: datetime) -> Decimal:
     realized = Fill.objects.filter(filled_at__gte=since).aggregate(total=Sum("realized_pnl"))
     unrealized = Position.objects.aggregate(total=Sum("unrealized_pnl"))
     return (realized["total"] or Decimal(0)) + (unrealized["total"] or Decimal(0))
+
+
+def pnl_by_strategy() -> dict[str, dict[str, Decimal]]:
+    rows = (
+        Position.objects.values("strategy__name")
+        .annotate(realized=Sum("realized_pnl"), unrealized=Sum("unrealized_pnl"))
+        .order_by()
+    )
+    return {
+        row["strategy__name"]: {"realized": row["realized"], "unrealized": row["unrealized"]}
+        for row in rows
+    }
+
+
+def instrument_position_quantity(*, instrument_id: int) -> Decimal:
+    """Every strategy's position in the instrument: the book's, for the position limit."""
+    total = Position.objects.filter(instrument_id=instrument_id).aggregate(q=Sum("quantity"))
+    return total["q"] or Decimal(0)
+
+
+def book_exposure() -> dict[str, Decimal]:
+    """Gross (sum of |quantity| x mark) and net (sum of quantity x mark) exposure; a position
+    not yet marked counts at its average price."""
+    gross = net = Decimal(0)
+    for quantity, mark, average in Position.objects.exclude(quantity=0).values_list(
+        "quantity", "mark_price", "average_price"
+    ):
+        value = quantity * (mark if mark is not None else average)
+        gross += abs(value)
+        net += value
+    return {"gross": gross, "net": net}
+
+
+def strategy_closed_trades(*, strategy_id: int, limit: int = 50) -> list[tuple[datetime, Decimal]]:
+    """(fill time, realized PnL) of the strategy's fills that realized PnL, oldest first.
+
+    A fill that closes (part of) a position realizes PnL; with the paper broker's zero fees an
+    opening fill realizes exactly zero, so non-zero realized PnL marks a closed trade.
+    """
+    fills = (
+        Fill.objects.filter(order__strategy_id=strategy_id)
+        .exclude(realized_pnl=0)
+        .order_by("-filled_at", "-id")
+        .values_list("filled_at", "realized_pnl")[:limit]
+    )
+    return list(reversed(fills))

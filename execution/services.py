@@ -16,24 +16,29 @@ from common.money import quantize_price
 from execution import metrics, pnl
 from execution.brokers.base import Broker, BrokerFill, OrderTicket
 from execution.brokers.paper import PaperBroker
-from execution.choices import OrderStatus
+from execution.choices import OPEN_STATUSES, OrderStatus
 from execution.models import Fill, Order, Position, Strategy
 from execution.selectors import (
+    book_exposure,
     daily_pnl,
     has_open_order,
+    instrument_position_quantity,
     order_list,
+    orders_open,
+    pnl_totals,
     position_quantity,
+    strategy_closed_trades,
     strategy_list,
 )
 from execution.strategy import EntryRule, intended_order
 from marketdata.models import Instrument
 from marketdata.selectors import bar_latest, bar_next
+from marketdata.timeframes import timeframe_delta
 from models_registry.choices import Direction
 from models_registry.models import Signal
 from models_registry.selectors import model_version_champion
-from models_registry.services import signals_generate
 from risk import guard
-from risk.services import order_intent_evaluate
+from risk.services import order_intent_evaluate, portfolio_observe, strategy_trades_observe
 
 logger = structlog.get_logger(__name__)
 
@@ -67,11 +72,63 @@ def _ticket(order: Order) -> OrderTicket:
     )
 
 
-def _portfolio_snapshot(strategy: Strategy, instrument: Instrument) -> guard.PortfolioSnapshot:
+def _book_snapshot(position: Decimal, instrument_position: Decimal | None) -> dict:
+    """The book-level fields of a portfolio snapshot: day PnL, exposure, equity, buying power.
+
+    Equity is the paper account's capital plus all realized and unrealized PnL; buying power
+    is what equity leaves after paying for the gross exposure (a cash account, no margin).
+    """
     day_start = clock.start_of_day(clock.now(), settings.RISK_TRADING_DAY_TIMEZONE)
+    exposure, totals = book_exposure(), pnl_totals()
+    equity = settings.PAPER_ACCOUNT_CAPITAL + totals["realized"] + totals["unrealized"]
+    return {
+        "position_quantity": position,
+        "daily_pnl": daily_pnl(since=day_start),
+        "instrument_position_quantity": instrument_position,
+        "gross_exposure": exposure["gross"],
+        "net_exposure": exposure["net"],
+        "equity": equity,
+        "buying_power": equity - exposure["gross"],
+    }
+
+
+def _model_is_champion(strategy: Strategy, signal: Signal | None, manual: bool) -> bool | None:
+    """Is the order's model the approved champion? None for a manual order (no model)."""
+    if manual:
+        return None
+    if signal is not None:
+        return signal.model_version.is_champion
+    # An order placed for the strategy without a signal trades on its model's champion.
+    return model_version_champion(registered_model_id=strategy.registered_model_id) is not None
+
+
+def _portfolio_snapshot(
+    strategy: Strategy, instrument: Instrument, signal: Signal | None, manual: bool = False
+) -> guard.PortfolioSnapshot:
     return guard.PortfolioSnapshot(
-        position_quantity=position_quantity(strategy_id=strategy.pk, instrument_id=instrument.pk),
-        daily_pnl=daily_pnl(since=day_start),
+        **_book_snapshot(
+            position_quantity(strategy_id=strategy.pk, instrument_id=instrument.pk),
+            instrument_position_quantity(instrument_id=instrument.pk),
+        ),
+        strategy_enabled=strategy.enabled,
+        model_is_champion=_model_is_champion(strategy, signal, manual),
+    )
+
+
+def _market_snapshot(instrument: Instrument) -> guard.MarketSnapshot:
+    """The last trusted price: the newest stored bar's close, aged from the bar's end.
+
+    Market data has no quarantine flag yet (its own issue adds one); until then nothing
+    stored is quarantined, and the guard already rejects on the flag once it is filled in.
+    """
+    timeframe = settings.MARKETDATA_TIMEFRAME
+    bar = bar_latest(instrument_id=instrument.pk, timeframe=timeframe)
+    if bar is None:
+        return guard.MarketSnapshot(last_trusted_price=None, price_age_s=None, stale=True)
+    bar_end = bar.timestamp + timeframe_delta(timeframe)
+    age = max((clock.now() - bar_end).total_seconds(), 0.0)
+    return guard.MarketSnapshot(
+        last_trusted_price=bar.close, price_age_s=Decimal(str(round(age, 3)))
     )
 
 
@@ -86,6 +143,8 @@ def order_submit(
     signal: Signal | None = None,
     broker: Broker | None = None,
     request_id: str = "",
+    manual: bool = False,
+    confirmed: bool = False,
 ) -> Order:
     """Create the order for this cause once, put it through the risk guard, send it if approved.
 
@@ -120,10 +179,13 @@ def order_submit(
             side=side,
             quantity=quantity,
             reference_price=reference_price,
+            manual=manual,
+            confirmed=confirmed,
         )
         decision = order_intent_evaluate(
             intent=intent,
-            portfolio=_portfolio_snapshot(strategy, instrument),
+            portfolio=_portfolio_snapshot(strategy, instrument, signal, manual),
+            market=_market_snapshot(instrument),
             request_id=request_id,
         )
         order.risk_decision = decision
@@ -193,6 +255,31 @@ def fill_record(*, order_id: int, fill: BrokerFill, broker_name: str) -> Fill | 
     metrics.FILLS.labels(broker_name).inc()
     metrics.ORDERS.labels(order.status).inc()
     return record
+
+
+def orders_cancel_open(*, reason: str, broker: Broker | None = None) -> int:
+    """Cancel every open order at the broker and mark it cancelled; returns how many.
+
+    Registered with risk as the kill switch handler (``ExecutionConfig.ready``): risk cannot
+    import execution, so it calls this through ``risk.hooks`` right after the halt commits.
+    Orders the broker confirms are marked in one conditional update (still open), so two
+    engages at once cancel each order once and a fill recorded meanwhile is not overwritten.
+    """
+    broker = broker or get_broker()
+    confirmed = []
+    for order in orders_open():
+        if order.broker_order_id and not broker.cancel(_ticket(order), order.broker_order_id):
+            logger.error("cancel_refused_by_broker", client_order_id=order.client_order_id)
+            continue
+        confirmed.append(order.pk)
+    cancelled = Order.objects.filter(pk__in=confirmed, status__in=OPEN_STATUSES).update(
+        status=OrderStatus.CANCELED,
+        reject_reason=f"cancelled by the kill switch: {reason}"[:2000],
+        updated_at=clock.now(),
+    )
+    metrics.ORDERS.labels(OrderStatus.CANCELED).inc(cancelled)
+    logger.warning("open_orders_cancelled", count=cancelled, reason=reason)
+    return cancelled
 
 
 def orders_fill_pending(*, broker: Broker | None = None) -> int:
@@ -278,6 +365,11 @@ def _strategy_cycle(
         report.skipped[strategy.name] = "no_champion"
         metrics.STRATEGIES_SKIPPED.labels("no_champion").inc()
         return
+    # Imported here, not at the top: the kill switch handler imports this module in the web
+    # process, and the model stack (pandas, scikit-learn) would add seconds to the first
+    # emergency stop. Only a trading cycle needs it.
+    from models_registry.services import signals_generate
+
     instruments = list(strategy.instruments.filter(active=True))
     try:
         signals = signals_generate(model_version=champion, instruments=instruments)
@@ -294,11 +386,22 @@ def _strategy_cycle(
             report.orders[status] = report.orders.get(status, 0) + 1
 
 
+def _risk_observe() -> None:
+    """Show risk the marked book and each strategy's closed trades, so the daily loss,
+    drawdown and losing-streak trips fire even when no order is being placed."""
+    portfolio_observe(portfolio=guard.PortfolioSnapshot(**_book_snapshot(Decimal(0), None)))
+    for strategy in strategy_list():
+        strategy_trades_observe(
+            strategy=strategy.name,
+            closed_trades=strategy_closed_trades(strategy_id=strategy.pk),
+        )
+
+
 def trading_cycle_run(*, request_id: str = "") -> CycleReport:
     """One pass of the loop after new bars: fills, marks, then signals → orders per strategy.
 
     1. Collect fills of working orders (placed last bar, filled at this bar's open).
-    2. Mark open positions to the newest close.
+    2. Mark open positions to the newest close, and let risk check the book for trips.
     3. For each enabled strategy: its champion's signals on the newest bars, then an order
        intent per signal through the risk guard to the broker.
     Every step is idempotent, so a retried or doubled cycle changes nothing more.
@@ -306,6 +409,7 @@ def trading_cycle_run(*, request_id: str = "") -> CycleReport:
     broker = get_broker()
     report = CycleReport(fills=orders_fill_pending(broker=broker))
     positions_mark()
+    _risk_observe()
     for strategy in strategy_list():
         _strategy_cycle(strategy, broker, report, request_id)
     logger.info("trading_cycle_done", **report.as_dict())

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from common import clock
 from common.exceptions import NotFound
@@ -258,3 +258,14 @@ def data_health() -> dict:
         "stale_instruments": stale,
         "quarantined_bars": Bar.objects.filter(status="quarantined").count(),
     }
+
+
+def newest_bar_times(*, timeframe: str) -> dict[str, datetime]:
+    """Start time of each active instrument's newest bar, by symbol."""
+    rows = (
+        Bar.objects.filter(timeframe=timeframe, instrument__active=True)
+        .values("instrument__symbol")
+        .annotate(newest=Max("timestamp"))
+        .order_by()
+    )
+    return {row["instrument__symbol"]: row["newest"] for row in rows}

@@ -17,3 +17,12 @@ def model_version_champion(*, registered_model_id: int) -> ModelVersion | None:
         .filter(registered_model_id=registered_model_id, is_champion=True)
         .first()
     )
+
+
+def champion_versions() -> dict[str, int]:
+    """The champion version number of each registered model that has one."""
+    return dict(
+        ModelVersion.objects.filter(is_champion=True).values_list(
+            "registered_model__name", "version"
+        )
+    )

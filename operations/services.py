@@ -13,6 +13,7 @@ from django.db import transaction
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from common import clock
+from common.exceptions import NotFound
 from execution.models import Strategy
 from marketdata.models import Instrument
 from marketdata.services import bars_ingest
@@ -31,11 +32,17 @@ class ScheduledTask:
 
 
 def scheduled_tasks() -> list[ScheduledTask]:
-    """The loop's periodic tasks: ingest, then predict and trade, once a bar each."""
+    """The loop's periodic tasks: ingest, then predict and trade, once a bar each; and the
+    stamp on expired temporary risk overrides."""
     return [
         ScheduledTask("ingest-bars", "marketdata.ingest_bars", settings.SCHEDULE_INGEST_SECONDS),
         ScheduledTask(
             "predict-and-trade", "execution.predict_and_trade", settings.SCHEDULE_TRADE_SECONDS
+        ),
+        ScheduledTask(
+            "expire-risk-overrides",
+            "risk.expire_overrides",
+            settings.SCHEDULE_RISK_OVERRIDES_SECONDS,
         ),
     ]
 
@@ -118,3 +125,19 @@ def demo_seed(
     periodic_tasks_setup()
     password = _operator(operator_username, operator_password)
     return SeedReport(operator_username, password, str(champion))
+
+
+def periodic_task_run_now(*, name: str) -> str:
+    """Send a periodic task's task to the workers at once; returns the Celery task id.
+
+    Safe to use at any time because every scheduled task is idempotent.
+    """
+    from tradingops.celery import app as celery_app
+
+    try:
+        task = PeriodicTask.objects.get(name=name)
+    except PeriodicTask.DoesNotExist:
+        raise NotFound(f"Unknown periodic task {name!r}") from None
+    result = celery_app.send_task(task.task, headers={"periodic_task_name": task.name})
+    logger.info("periodic_task_run_now", periodic_task=name, task_id=result.id)
+    return result.id

@@ -1,20 +1,99 @@
+"""Risk admin: every change goes through a risk service with a reason, so admin enforces the
+same permissions and four-eyes rules as the API and leaves the same audit rows. Decisions,
+events, actions and trips are read-only, for compliance."""
+
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from common.admin import ReadOnlyAdmin
-from common.exceptions import ValidationFailed
-from risk.models import KillSwitch, KillSwitchEvent, RiskDecision, RiskLimit
-from risk.services import kill_switch_engage, kill_switch_release
+from common.exceptions import TradingOpsError
+from risk import services
+from risk.models import (
+    LIMIT_FIELDS,
+    ChangeRequest,
+    EquityPeak,
+    KillSwitch,
+    KillSwitchEvent,
+    RestrictedInstrument,
+    RiskAction,
+    RiskDecision,
+    RiskLimit,
+    RiskTrip,
+    TemporaryLimitOverride,
+    TradingStateSetting,
+)
+
+REASON_HELP = "Why you make this change. Recorded with your name and the request ID."
+
+
+def _request_id(request: HttpRequest) -> str:
+    return getattr(request, "request_id", "")
+
+
+def _run(request: HttpRequest, call: Callable[[], Any], done: str) -> Any:
+    """Call a service; a refused change shows its message instead of a server error."""
+    try:
+        result = call()
+    except TradingOpsError as exc:
+        messages.error(request, str(exc))
+        return None
+    messages.info(request, done)
+    return result
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text=REASON_HELP)
+
+
+ReasonAction = Callable[[admin.ModelAdmin, HttpRequest, QuerySet], HttpResponse | None]
+
+
+def reason_action(title: str, apply: Callable[[HttpRequest, Any, str], str]) -> ReasonAction:
+    """An admin action that first asks for a reason on a confirm page, then applies
+    ``apply(request, obj, reason)`` to each selected row."""
+
+    def action(
+        modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
+        form = ReasonForm(request.POST if "confirm" in request.POST else None)
+        if form.is_valid():
+            for obj in queryset:
+                _run(request, lambda o=obj: apply(request, o, form.cleaned_data["reason"]), title)
+            return None
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "queryset": queryset,
+            "form": form,
+            "action": action.__name__,
+            "opts": modeladmin.model._meta,
+        }
+        return TemplateResponse(request, "admin/risk/reason_form.html", context)
+
+    action.__name__ = title.lower().replace(" ", "_")
+    action.short_description = title  # type: ignore[attr-defined]
+    return action
+
+
+# --- Kill switch ----------------------------------------------------------------------------
 
 
 class KillSwitchForm(forms.ModelForm):
     reason_for_change = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=True,
-        help_text="Why you engage or release the kill switch. Recorded with your name.",
+        help_text=(
+            "Why you engage or release the kill switch. Recorded with your name. Unticking "
+            "'engaged' files a release request that a risk officer must approve."
+        ),
     )
 
     class Meta:
@@ -24,8 +103,8 @@ class KillSwitchForm(forms.ModelForm):
 
 @admin.register(KillSwitch)
 class KillSwitchAdmin(admin.ModelAdmin):
-    """Engage or release from the change form; the change goes through the service, which
-    writes the audit event with actor, reason and request ID."""
+    """Engage or request a release from the change form; the change goes through the
+    service, which writes the audit event with actor, reason and request ID."""
 
     form = KillSwitchForm
     list_display = ["__str__", "engaged", "kill_switch_engaged_at", "changed_by", "reason"]
@@ -51,15 +130,18 @@ class KillSwitchAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: KillSwitch, form: forms.Form, change: bool
     ) -> None:
-        service = kill_switch_engage if form.cleaned_data["engaged"] else kill_switch_release
-        try:
-            service(
+        engage = form.cleaned_data["engaged"]
+        service = services.kill_switch_engage if engage else services.kill_switch_release_request
+        done = "Kill switch engaged." if engage else "Release requested: a risk officer approves."
+        _run(
+            request,
+            lambda: service(
                 actor=request.user,
                 reason=form.cleaned_data["reason_for_change"],
-                request_id=getattr(request, "request_id", ""),
-            )
-        except ValidationFailed as exc:
-            messages.error(request, str(exc))
+                request_id=_request_id(request),
+            ),
+            done,
+        )
 
 
 @admin.register(KillSwitchEvent)
@@ -70,10 +152,202 @@ class KillSwitchEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
+# --- Four-eyes requests ---------------------------------------------------------------------
+
+
+def _approve(request: HttpRequest, change: ChangeRequest, reason: str) -> str:
+    services.change_request_approve(
+        actor=request.user,
+        change_request_id=change.pk,
+        reason=reason,
+        request_id=_request_id(request),
+    )
+    return "approved"
+
+
+def _reject(request: HttpRequest, change: ChangeRequest, reason: str) -> str:
+    services.change_request_reject(
+        actor=request.user,
+        change_request_id=change.pk,
+        reason=reason,
+        request_id=_request_id(request),
+    )
+    return "rejected"
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(ReadOnlyAdmin):
+    list_display = [
+        "requested_at",
+        "kind",
+        "status",
+        "payload",
+        "requested_by_name",
+        "reason",
+        "expires_at",
+        "decided_by_name",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["requested_by_name", "reason", "request_id", "decision_request_id"]
+    actions = [
+        reason_action("Approve selected requests", _approve),
+        reason_action("Reject selected requests", _reject),
+    ]
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Needed for actions to show; the rows themselves stay read-only (no change form).
+        return obj is None and request.user.has_perm("risk.approve_change")
+
+
+# --- Limits, overrides, states --------------------------------------------------------------
+
+
+class RiskLimitForm(forms.ModelForm):
+    reason_for_change = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=REASON_HELP + " Lowering applies at once; raising asks a risk officer.",
+    )
+
+    class Meta:
+        model = RiskLimit
+        fields = ["strategy", "symbol", *LIMIT_FIELDS, "drawdown_halts"]
+
+
 @admin.register(RiskLimit)
 class RiskLimitAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "symbol", "max_order_notional", "max_daily_loss", "updated_at"]
+    """Each changed field becomes one ``limit_change_request``: tightening applies, loosening
+    files a change request. The form itself never writes the row."""
+
+    form = RiskLimitForm
+    list_display = [
+        "__str__",
+        "strategy",
+        "symbol",
+        "max_order_notional",
+        "max_position_notional",
+        "max_daily_loss",
+        "max_drawdown",
+        "updated_at",
+    ]
+    search_fields = ["strategy", "symbol"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # deleting a row would loosen every limit in it without four-eyes
+
+    def save_model(
+        self, request: HttpRequest, obj: RiskLimit, form: forms.Form, change: bool
+    ) -> None:
+        scope = obj.scope
+        for field in form.changed_data:
+            if field not in (*LIMIT_FIELDS, "drawdown_halts"):
+                continue
+            value = form.cleaned_data[field]
+            outcome = _run(
+                request,
+                lambda f=field, v=value: services.limit_change_request(
+                    actor=request.user,
+                    scope=scope,
+                    key=obj.key,
+                    field=f,
+                    value="" if v is None else str(v).lower() if isinstance(v, bool) else v,
+                    reason=form.cleaned_data["reason_for_change"],
+                    request_id=_request_id(request),
+                ),
+                f"{field}: submitted",
+            )
+            if outcome is not None and not outcome.applied:
+                messages.warning(request, f"{field}: a risk officer must approve this raise.")
+
+    def save_related(self, request: HttpRequest, form: forms.Form, formsets, change) -> None:
+        pass  # nothing related; and the row may not exist yet if every change is pending
+
+
+class TemporaryOverrideForm(forms.ModelForm):
+    field = forms.ChoiceField(choices=[(f, f) for f in LIMIT_FIELDS])
+
+    class Meta:
+        model = TemporaryLimitOverride
+        fields = ["scope", "key", "field", "value", "expires_at", "reason"]
+
+
+@admin.register(TemporaryLimitOverride)
+class TemporaryLimitOverrideAdmin(admin.ModelAdmin):
+    form = TemporaryOverrideForm
+    list_display = ["scope", "key", "field", "value", "expires_at", "reverted_at", "created_by"]
+    list_filter = ["scope", "field"]
+    readonly_fields = ["reverted_at", "created_by", "request_id"]
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # an override is added (through the service) or left to expire
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: forms.Form, change: bool) -> None:
+        data = form.cleaned_data
+        _run(
+            request,
+            lambda: services.limit_change_request(
+                actor=request.user,
+                scope=data["scope"],
+                key=data["key"],
+                field=data["field"],
+                value=data["value"],
+                reason=data["reason"],
+                request_id=_request_id(request),
+                expires_at=data["expires_at"],
+            ),
+            "Override submitted (a raise waits for a risk officer).",
+        )
+
+
+class TradingStateForm(forms.ModelForm):
+    reason_for_change = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=REASON_HELP + " Tightening applies at once; loosening asks a risk officer.",
+    )
+
+    class Meta:
+        model = TradingStateSetting
+        fields = ["scope", "key", "state"]
+
+
+@admin.register(TradingStateSetting)
+class TradingStateSettingAdmin(admin.ModelAdmin):
+    form = TradingStateForm
+    list_display = ["scope", "key", "state", "reason", "cooldown_until", "updated_at"]
+    list_filter = ["scope", "state"]
+    readonly_fields = ["reason", "cooldown_until"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: forms.Form, change: bool) -> None:
+        data = form.cleaned_data
+        _run(
+            request,
+            lambda: services.trading_state_set(
+                actor=request.user,
+                scope=data.get("scope", obj.scope),
+                key=data.get("key", obj.key),
+                state=data["state"],
+                reason=data["reason_for_change"],
+                request_id=_request_id(request),
+            ),
+            "State change submitted (loosening waits for a risk officer).",
+        )
+
+
+@admin.register(RestrictedInstrument)
+class RestrictedInstrumentAdmin(admin.ModelAdmin):
+    """Compliance's restriction list; django-auditlog records every edit and a save bumps
+    the risk state version, so workers refuse the symbol at their next check."""
+
+    list_display = ["symbol", "reason", "updated_at"]
     search_fields = ["symbol"]
+
+
+# --- Records for compliance -----------------------------------------------------------------
 
 
 @admin.register(RiskDecision)
@@ -96,3 +370,22 @@ class RiskDecisionAdmin(ReadOnlyAdmin):
     @admin.display(description="reasons")
     def reason_codes(self, obj: RiskDecision) -> str:
         return ", ".join(reason["code"] for reason in obj.reasons) or "-"
+
+
+@admin.register(RiskAction)
+class RiskActionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "actor_name", "reason", "request_id", "before", "after"]
+    list_filter = ["action"]
+    search_fields = ["actor_name", "reason", "request_id"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(RiskTrip)
+class RiskTripAdmin(ReadOnlyAdmin):
+    list_display = ["tripped_at", "limit", "scope", "key", "value", "threshold", "action"]
+    list_filter = ["limit", "action"]
+
+
+@admin.register(EquityPeak)
+class EquityPeakAdmin(ReadOnlyAdmin):
+    list_display = ["trading_day", "peak", "observed_at"]

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-deadline_s=${SMOKE_DEADLINE_S:-90}
+deadline_s=${SMOKE_DEADLINE_S:-150}
 export TRADINGOPS_VAR_DIR=${TRADINGOPS_VAR_DIR:-$(mktemp -d /tmp/tradingops-smoke.XXXXXX)}
 export WEB_PORT=${WEB_PORT:-18765}
 export TRADINGOPS_ADMIN_PASSWORD=${TRADINGOPS_ADMIN_PASSWORD:-smoke-test-password}
@@ -28,7 +28,11 @@ while (( $(date +%s) - started < deadline_s )); do
     echo "smoke: ${filled} filled paper orders after $(( $(date +%s) - started )) s;" \
       "/health/ready -> ${ready}"
     echo "$status"
-    [[ "$ready" == "200" ]] && exit 0
+    # Worker counters reach the web's /metrics through the multiprocess directory.
+    worker_runs=$(curl -s "http://127.0.0.1:${WEB_PORT}/metrics" \
+      | grep -c '^tradingops_scheduler_task_runs_total{.*outcome="success"' || true)
+    echo "smoke: /metrics has ${worker_runs} successful-task series from the worker"
+    [[ "$ready" == "200" && "$worker_runs" -gt 0 ]] && exit 0
   fi
 done
 echo "smoke: no filled order within ${deadline_s} s; last lines of the run log:" >&2

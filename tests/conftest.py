@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -31,6 +33,20 @@ def frozen_clock():
     clock.set_clock(frozen)
     yield frozen
     clock.set_clock(None)
+
+
+@pytest.fixture(autouse=True)
+def fresh_risk_state():
+    """Each test starts without this process's cached risk state or the shared version copy:
+    a rolled-back test leaves neither behind for the next one."""
+    from django.core.cache import cache
+
+    from risk import state_store
+
+    state_store.state_forget()
+    cache.delete(state_store.CACHE_KEY)
+    yield
+    state_store.state_forget()
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +83,39 @@ def operator(django_user_model):
     user.is_staff = True
     user.save()
     return user
+
+
+def _member(django_user_model, username: str, group: str):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        username=username, password="pw-" + username, is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=group))
+    return django_user_model.objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def desk_operator(django_user_model):
+    """Oscar is in the operator group: engages, requests releases and limit changes."""
+    return _member(django_user_model, "oscar", "operator")
+
+
+@pytest.fixture
+def risk_officer(django_user_model):
+    """Rita is a risk officer: approves releases and limit raises made by others."""
+    return _member(django_user_model, "rita", "risk_officer")
+
+
+@pytest.fixture
+def second_risk_officer(django_user_model):
+    return _member(django_user_model, "ralph", "risk_officer")
+
+
+@pytest.fixture
+def compliance_officer(django_user_model):
+    """Carla reads everything and changes nothing."""
+    return _member(django_user_model, "carla", "compliance")
 
 
 @pytest.fixture
@@ -117,3 +166,23 @@ def next_bar(provider, frozen_clock):
         bars_ingest(provider=provider)
 
     return advance
+
+
+@pytest.fixture
+def log_output():
+    """What the configured console handler writes, read back from a buffer."""
+    handlers = [
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.StreamHandler) and getattr(h.formatter, "processors", None)
+    ]
+    assert handlers, "the structured console handler is not configured"
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.INFO)
+    buffer = io.StringIO()
+    previous = [h.setStream(buffer) for h in handlers]
+    yield buffer
+    for handler, stream in zip(handlers, previous, strict=True):
+        handler.setStream(stream)
+    root.setLevel(level)

@@ -26,7 +26,7 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         if k not in GOOD_ENV and k not in ("REDIS_URL", "SECRET_KEY_FILE")
     }
     clean.update(DJANGO_SETTINGS_MODULE="tradingops.settings.production", **env)
-    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+    return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=clean,

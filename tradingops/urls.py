@@ -2,17 +2,28 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from operations.views import health_live, health_ready
+from operations.views import (
+    health,
+    health_live,
+    health_ready,
+    health_scheduler,
+    metrics,
+    oncall_dashboard,
+)
 
 urlpatterns = [
+    path("admin/oncall/", oncall_dashboard, name="oncall-dashboard"),
     path("admin/", admin.site.urls),
     path("health/live", health_live, name="health-live"),
     path("health/ready", health_ready, name="health-ready"),
+    path("health/scheduler", health_scheduler, name="health-scheduler"),
+    path("health", health, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/marketdata/", include("marketdata.api.urls")),
     path("api/v1/models/", include("models_registry.api.urls")),
     path("api/v1/risk/", include("risk.api.urls")),
     path("api/v1/execution/", include("execution.api.urls")),
-    path("", include("django_prometheus.urls")),
+    path("api/v1/operations/", include("operations.api.urls")),
+    path("metrics", metrics, name="prometheus-metrics"),
 ]

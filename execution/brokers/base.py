@@ -42,3 +42,7 @@ class Broker(Protocol):
     def fills(self, ticket: OrderTicket, broker_order_id: str) -> list[BrokerFill]:
         """Every fill of the order so far (the same fill is reported again on each call)."""
         ...
+
+    def cancel(self, ticket: OrderTicket, broker_order_id: str) -> bool:
+        """Cancel a working order; True when the broker confirms (or it was never live)."""
+        ...

@@ -46,3 +46,8 @@ class PaperBroker:
                 filled_at=bar_start,
             )
         ]
+
+    def cancel(self, ticket: OrderTicket, broker_order_id: str) -> bool:
+        # The simulator fills only when fills are collected, so a cancel before then always
+        # succeeds: marking the order cancelled is all there is to do.
+        return True

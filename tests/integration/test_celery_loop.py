@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import celery.contrib.testing.tasks  # noqa: F401 - registers celery.ping for start_worker
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django_celery_results.models import TaskResult
 
 from execution.models import Fill, Order, Position
@@ -22,24 +20,12 @@ from marketdata.tasks import ingest_bars
 from models_registry.models import Signal
 from risk.models import RiskDecision
 from risk.services import kill_switch_engage
-from tradingops.celery import app as celery_app
 
 pytestmark = [
     pytest.mark.celery_worker,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 TASK_TIMEOUT_S = 60
-
-
-@pytest.fixture
-def worker():
-    # Tasks are acknowledged late, so a message whose result an earlier test already read may
-    # still sit on the queue when that test's worker stopped; start each test on an empty one.
-    celery_app.control.purge()
-    with start_worker(
-        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30
-    ) as running:
-        yield running
 
 
 def _run(task) -> dict:

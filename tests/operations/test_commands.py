@@ -43,7 +43,12 @@ def test_ops_status_prints_one_json_object_describing_the_loop(
     assert "realized_pnl" in status and "unrealized_pnl" in status
     assert status["kill_switch"]["engaged"] is True
     assert status["kill_switch"]["reason"] == "end of test day"
-    assert [t["name"] for t in status["periodic_tasks"]] == ["ingest-bars", "predict-and-trade"]
+    # The risk guard issue added the expiry stamp of temporary risk overrides.
+    assert [t["name"] for t in status["periodic_tasks"]] == [
+        "expire-risk-overrides",
+        "ingest-bars",
+        "predict-and-trade",
+    ]
     assert all(t["last_outcome"] is None for t in status["periodic_tasks"])
 
 

@@ -40,3 +40,72 @@ def test_ready_is_503_and_names_the_broker_when_it_is_unreachable(client, monkey
 
 def test_health_endpoints_refuse_other_methods(client):
     assert client.post("/health/live").status_code == 405
+
+
+def test_metrics_show_the_loop_state_read_from_the_database(client, strategy, operator):
+    from execution.services import trading_cycle_run
+    from operations.services import periodic_tasks_setup
+    from risk.services import kill_switch_engage
+
+    trading_cycle_run()
+    periodic_tasks_setup()
+    kill_switch_engage(actor=operator, reason="scrape test")
+
+    body = client.get("/metrics").content.decode()
+
+    assert "tradingops_risk_kill_switch_engaged 1.0" in body
+    assert 'tradingops_marketdata_newest_bar_age_seconds{symbol="AAPL"} 30.0' in body
+    assert 'tradingops_scheduler_task_state{periodic_task="ingest-bars",state="up"} 1.0' in body
+    assert 'tradingops_models_champion_version{model="baseline-direction"} 1.0' in body
+    assert 'tradingops_execution_orders{status="canceled"}' in body  # the kill switch cancels
+    assert "tradingops_risk_decisions_total" in body
+    assert 'tradingops_risk_limit_utilisation_ratio{limit="max_daily_loss"}' in body
+
+
+def test_detailed_health_needs_staff_or_the_monitoring_token(client, settings):
+    settings.MONITORING_TOKEN = "monitor-token-123456"
+
+    assert client.get("/health/scheduler").status_code == 401
+    assert client.get("/health", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
+    response = client.get("/health/scheduler", HTTP_AUTHORIZATION="Bearer monitor-token-123456")
+    assert response.status_code == 200
+
+
+def test_health_scheduler_lists_each_task_with_its_state(client, operator):
+    from operations.services import periodic_tasks_setup
+
+    periodic_tasks_setup()
+    client.force_login(operator)
+
+    body = client.get("/health/scheduler").json()
+
+    assert body["status"] == "ok"
+    tasks = {task["name"]: task for task in body["tasks"]}
+    assert set(tasks) == {"ingest-bars", "predict-and-trade", "expire-risk-overrides"}
+    for task in tasks.values():
+        assert task["state"] == "up"
+        assert task["last_run_at"] is None and task["next_run_at"]
+
+
+def test_a_down_task_makes_health_503_naming_it(client, operator):
+    from django_celery_results.models import TaskResult
+
+    from operations.services import periodic_tasks_setup
+
+    periodic_tasks_setup()
+    for n in range(2):
+        TaskResult.objects.create(
+            task_id=f"t{n}",
+            task_name="marketdata.ingest_bars",
+            periodic_task_name="ingest-bars",
+            status="FAILURE",
+        )
+    client.force_login(operator)
+
+    aggregate = client.get("/health")
+    scheduler = client.get("/health/scheduler")
+
+    assert aggregate.status_code == 503
+    assert aggregate.json()["failing"] == ["scheduler:ingest-bars"]
+    assert scheduler.status_code == 503
+    assert scheduler.json()["failing"] == ["ingest-bars"]

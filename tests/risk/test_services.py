@@ -24,7 +24,18 @@ def _intent(symbol: str = "AAPL", quantity: str = "10", price: str = "100") -> g
     )
 
 
-FLAT = guard.PortfolioSnapshot(position_quantity=Decimal(0), daily_pnl=Decimal(0))
+# The guard now also needs the strategy's status and its model's (fail closed when unknown).
+FLAT = guard.PortfolioSnapshot(
+    position_quantity=Decimal(0),
+    daily_pnl=Decimal(0),
+    strategy_enabled=True,
+    model_is_champion=True,
+    gross_exposure=Decimal(0),
+    net_exposure=Decimal(0),
+    equity=Decimal(100000),
+    buying_power=Decimal(100000),
+)
+MARKET = guard.MarketSnapshot(last_trusted_price=Decimal(100), price_age_s=Decimal(1))
 
 
 def test_engaging_records_who_when_why_and_the_request(operator, frozen_clock):
@@ -45,9 +56,13 @@ def test_engaging_records_who_when_why_and_the_request(operator, frozen_clock):
     assert event.created_at == frozen_clock.now()
 
 
-def test_releasing_clears_the_engaged_time_and_adds_an_event(operator):
+def test_releasing_clears_the_engaged_time_and_adds_an_event(operator, risk_officer):
+    # Changed with the risk guard issue: release is a request approved by a risk officer.
     services.kill_switch_engage(actor=operator, reason="drill")
-    services.kill_switch_release(actor=operator, reason="drill over")
+    request = services.kill_switch_release_request(actor=operator, reason="drill over")
+    services.change_request_approve(
+        actor=risk_officer, change_request_id=request.pk, reason="agreed"
+    )
 
     switch = KillSwitch.objects.get()
     assert not switch.engaged
@@ -75,7 +90,10 @@ def test_a_missing_kill_switch_row_reads_as_engaged():
 
 def test_every_decision_is_stored_with_reasons_and_utilisation(frozen_clock):
     decision = services.order_intent_evaluate(
-        intent=_intent(quantity="300", price="100"), portfolio=FLAT, request_id="req-9"
+        intent=_intent(quantity="300", price="100"),
+        portfolio=FLAT,
+        market=MARKET,
+        request_id="req-9",
     )
 
     decision.refresh_from_db()
@@ -96,8 +114,12 @@ def test_an_instrument_limit_overrides_the_global_one_field_by_field():
     assert own.max_order_notional == Decimal("500")
     assert own.max_daily_loss == Decimal("5000")  # inherited from the global row
     assert other.max_order_notional == Decimal("25000")
-    assert not services.order_intent_evaluate(intent=_intent(), portfolio=FLAT).approved
-    assert services.order_intent_evaluate(intent=_intent("MSFT"), portfolio=FLAT).approved
+    assert not services.order_intent_evaluate(
+        intent=_intent(), portfolio=FLAT, market=MARKET
+    ).approved
+    assert services.order_intent_evaluate(
+        intent=_intent("MSFT"), portfolio=FLAT, market=MARKET
+    ).approved
 
 
 def test_without_global_limits_the_guard_fails_closed():

@@ -175,6 +175,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # Tasks are idempotent, so acknowledging after the run is safe: a worker that dies mid-task
 # leaves the message for another worker instead of losing the step.
 CELERY_TASK_ACKS_LATE = True
+# A STARTED result row marks when each run began, so its duration and lateness are known.
+CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
@@ -264,6 +266,19 @@ MARKETDATA_QUALITY_CONFIRM_BARS = env.int("MARKETDATA_QUALITY_CONFIRM_BARS", def
 MODEL_ARTIFACT_DIR = Path(env.str("MODEL_ARTIFACT_DIR", default=str(VAR_DIR / "artifacts")))
 
 RISK_TRADING_DAY_TIMEZONE = env.str("RISK_TRADING_DAY_TIMEZONE", default="America/New_York")
+# Where the risk state version lives, that every process compares its cached state against:
+# "cache" (the Django cache, i.e. Redis) when REDIS_URL is set, else "database" (the kill
+# switch row), because the embedded locmem cache is private to each process.
+RISK_STATE_VERSION_STORE = env.str(
+    "RISK_STATE_VERSION_STORE", default="cache" if REDIS_URL else "database"
+)
+# A process reloads its cached risk state at least this often even when the version did not
+# change: a safety net for a version change lost while Redis was unreachable.
+RISK_STATE_MAX_AGE_S = env.float("RISK_STATE_MAX_AGE_S", default=5.0)
+# A four-eyes request (kill switch release, limit raise, loosened state) expires after this.
+RISK_CHANGE_REQUEST_TTL_MINUTES = env.int("RISK_CHANGE_REQUEST_TTL_MINUTES", default=60)
+# Capital of the paper account: buying power and equity (for drawdown) start from it.
+PAPER_ACCOUNT_CAPITAL = Decimal(env.str("PAPER_ACCOUNT_CAPITAL", default="100000"))
 
 PAPER_BROKER_SLIPPAGE_BPS = Decimal(env.str("PAPER_BROKER_SLIPPAGE_BPS", default="5"))
 
@@ -271,3 +286,10 @@ PAPER_BROKER_SLIPPAGE_BPS = Decimal(env.str("PAPER_BROKER_SLIPPAGE_BPS", default
 # `manage.py setup_periodic_tasks` (operators may then edit it in admin).
 SCHEDULE_INGEST_SECONDS = env.int("SCHEDULE_INGEST_SECONDS", default=60)
 SCHEDULE_TRADE_SECONDS = env.int("SCHEDULE_TRADE_SECONDS", default=60)
+# Bearer token that lets a monitoring system read /health and /health/<area> (no default:
+# without it only signed-in staff can).
+MONITORING_TOKEN = env.str("MONITORING_TOKEN", default="")
+# How far past its next run a periodic task may be before it counts as late.
+SCHEDULER_GRACE_SECONDS = env.int("SCHEDULER_GRACE_SECONDS", default=60)
+
+SCHEDULE_RISK_OVERRIDES_SECONDS = env.int("SCHEDULE_RISK_OVERRIDES_SECONDS", default=60)

@@ -27,13 +27,25 @@ def test_an_operator_engages_through_the_api_and_the_event_carries_the_request_i
     assert event.request_id == response["X-Request-ID"] != "forged-id"
 
 
-def test_release_through_the_api(api_client, operator):
+def test_release_through_the_api_needs_a_request_and_a_risk_officers_approval(
+    api_client, operator, risk_officer
+):
+    # Changed with the risk guard issue: release is four-eyes (request, then approval).
     api_client.force_authenticate(operator)
     api_client.post(ENGAGE, {"reason": "drill"}, format="json")
 
     response = api_client.post(RELEASE, {"reason": "drill over"}, format="json")
 
-    assert response.status_code == 200
+    assert response.status_code == 202
+    assert KillSwitch.objects.get().engaged
+    api_client.force_authenticate(risk_officer)
+    approval = api_client.post(
+        f"/api/v1/risk/change-requests/{response.json()['id']}/approve/",
+        {"reason": "checked the feed"},
+        format="json",
+    )
+    assert approval.status_code == 200
+    assert approval.json()["status"] == "approved"
     assert not KillSwitch.objects.get().engaged
 
 

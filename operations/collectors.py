@@ -1,0 +1,133 @@
+"""Gauges computed from the database at scrape time.
+
+The web's /metrics shows the state of the loop (schedule, data freshness, kill switch, PnL,
+champions) even while every worker is down, because it reads the database, not a worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import structlog
+from django.conf import settings
+from django.db import DatabaseError
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from common import clock
+from execution.selectors import order_counts_by_status, pnl_by_strategy
+from marketdata.selectors import newest_bar_times
+from marketdata.timeframes import timeframe_delta
+from models_registry.selectors import champion_versions
+from operations.scheduler import STATES
+from operations.selectors import daily_loss_utilisation, periodic_task_status
+from risk.selectors import kill_switch_get
+
+logger = structlog.get_logger(__name__)
+
+
+def _ts(iso: str | None) -> float | None:
+    return datetime.fromisoformat(iso).timestamp() if iso else None
+
+
+def _scheduler() -> Iterator[GaugeMetricFamily]:
+    next_run = GaugeMetricFamily(
+        "tradingops_scheduler_next_run_timestamp_seconds",
+        "Unix time a periodic task is next due.",
+        labels=["periodic_task"],
+    )
+    last_run = GaugeMetricFamily(
+        "tradingops_scheduler_last_run_timestamp_seconds",
+        "Unix time a periodic task last started.",
+        labels=["periodic_task"],
+    )
+    state = GaugeMetricFamily(
+        "tradingops_scheduler_task_state",
+        "1 for the periodic task's current state (up, late, down, paused).",
+        labels=["periodic_task", "state"],
+    )
+    for task in periodic_task_status():
+        next_run.add_metric([task["name"]], _ts(task["next_run_at"]))
+        if task["last_run_at"]:
+            last_run.add_metric([task["name"]], _ts(task["last_run_at"]))
+        for name in STATES:
+            state.add_metric([task["name"], name], 1.0 if task["state"] == name else 0.0)
+    yield from (next_run, last_run, state)
+
+
+def _marketdata() -> Iterator[GaugeMetricFamily]:
+    timeframe = settings.MARKETDATA_TIMEFRAME
+    now = clock.now()
+    age = GaugeMetricFamily(
+        "tradingops_marketdata_newest_bar_age_seconds",
+        "Market time since the newest stored bar of an instrument closed.",
+        labels=["symbol"],
+    )
+    for symbol, newest in newest_bar_times(timeframe=timeframe).items():
+        age.add_metric([symbol], (now - newest - timeframe_delta(timeframe)).total_seconds())
+    yield age
+
+
+def _risk() -> Iterator[GaugeMetricFamily]:
+    yield GaugeMetricFamily(
+        "tradingops_risk_kill_switch_engaged",
+        "1 while the global kill switch is engaged.",
+        value=1.0 if kill_switch_get().engaged else 0.0,
+    )
+    daily = daily_loss_utilisation()
+    yield GaugeMetricFamily(
+        "tradingops_risk_daily_pnl",
+        "PnL of the trading day so far (realized + unrealized).",
+        value=float(daily["daily_pnl"]),
+    )
+    utilisation = GaugeMetricFamily(
+        "tradingops_risk_limit_utilisation_ratio",
+        "Use of each global limit as a fraction (1 = at the limit).",
+        labels=["limit"],
+    )
+    if daily["utilisation"] is not None:
+        utilisation.add_metric(["max_daily_loss"], daily["utilisation"])
+    yield utilisation
+
+
+def _execution() -> Iterator[GaugeMetricFamily]:
+    orders = GaugeMetricFamily(
+        "tradingops_execution_orders", "Orders in the database by status.", labels=["status"]
+    )
+    for status, count in order_counts_by_status().items():
+        orders.add_metric([status], count)
+    realized = GaugeMetricFamily(
+        "tradingops_execution_realized_pnl", "Realized PnL by strategy.", labels=["strategy"]
+    )
+    unrealized = GaugeMetricFamily(
+        "tradingops_execution_unrealized_pnl", "Unrealized PnL by strategy.", labels=["strategy"]
+    )
+    for strategy, pnl in pnl_by_strategy().items():
+        realized.add_metric([strategy], float(pnl["realized"]))
+        unrealized.add_metric([strategy], float(pnl["unrealized"]))
+    yield from (orders, realized, unrealized)
+
+
+def _models() -> Iterator[GaugeMetricFamily]:
+    champion = GaugeMetricFamily(
+        "tradingops_models_champion_version",
+        "Version number of each model's champion.",
+        labels=["model"],
+    )
+    for model, version in champion_versions().items():
+        champion.add_metric([model], version)
+    yield champion
+
+
+class DatabaseStateCollector(Collector):
+    """Each area is read on its own: one failing query drops that area, not the scrape."""
+
+    areas = (_scheduler, _marketdata, _risk, _execution, _models)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        for area in self.areas:
+            try:
+                yield from list(area())
+            except DatabaseError:
+                logger.exception("metrics_area_failed", area=area.__name__)

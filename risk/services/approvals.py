@@ -1,0 +1,127 @@
+"""Four-eyes: approve (a risk officer other than the requester, before expiry) or reject."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from common import clock
+from common.exceptions import NotFound, PermissionRefused, ValidationFailed
+from risk import metrics
+from risk.choices import (
+    ChangeRequestKind,
+    ChangeRequestStatus,
+)
+from risk.models import (
+    ChangeRequest,
+    KillSwitch,
+    RiskLimit,
+    TemporaryLimitOverride,
+    TradingStateSetting,
+)
+from risk.services.common import PERM_APPROVE, _actor_name, _audit, _reason, _require
+from risk.services.kill_switch import _kill_switch_set
+from risk.services.limits import _limit_apply, _parse_value
+from risk.services.states import _state_apply
+
+logger = structlog.get_logger(__name__)
+
+
+def _approvable(request: ChangeRequest, actor: AbstractBaseUser, now: datetime) -> None:
+    if request.status != ChangeRequestStatus.PENDING:
+        raise ValidationFailed(f"Change request {request.pk} is already {request.status}")
+    if request.expires_at <= now:
+        raise ValidationFailed(
+            f"Change request {request.pk} expired at {request.expires_at:%Y-%m-%d %H:%M:%S %Z}"
+        )
+    if request.requested_by_id == actor.pk:
+        raise PermissionRefused("You cannot approve your own request (four-eyes rule)")
+
+
+def _change_request_apply(
+    request: ChangeRequest, actor: AbstractBaseUser, reason: str, rid: str
+) -> KillSwitch | RiskLimit | TemporaryLimitOverride | TradingStateSetting:
+    note = f"{request.reason} (approved: {reason})"
+    if request.kind == ChangeRequestKind.KILL_SWITCH_RELEASE:
+        if not KillSwitch.objects.filter(pk=KillSwitch.SINGLETON_ID, engaged=True).exists():
+            raise ValidationFailed("The kill switch is no longer engaged")
+        return _kill_switch_set(engaged=False, actor=actor, reason=note, request_id=rid)
+    payload = request.payload
+    if request.kind == ChangeRequestKind.LIMIT_RAISE:
+        expires = payload.get("expires_at")
+        return _limit_apply(
+            scope=payload["scope"],
+            key=payload["key"],
+            field=payload["field"],
+            value=_parse_value(payload["field"], payload["value"]),
+            expires_at=datetime.fromisoformat(expires) if expires else None,
+            actor=actor,
+            reason=note,
+            request_id=rid,
+        )
+    return _state_apply(
+        scope=payload["scope"],
+        key=payload["key"],
+        state=payload["state"],
+        actor=actor,
+        reason=note,
+        request_id=rid,
+    )
+
+
+@transaction.atomic
+def change_request_approve(
+    *, actor: AbstractBaseUser, change_request_id: int, reason: str, request_id: str = ""
+) -> ChangeRequest:
+    """Approve and apply a pending request: needs ``risk.approve_change`` (risk officer), a
+    person other than the requester, and a request that has not expired."""
+    _require(actor, PERM_APPROVE)
+    reason = _reason(reason, "approve a change")
+    request = ChangeRequest.objects.select_for_update().filter(pk=change_request_id).first()
+    if request is None:
+        raise NotFound(f"Unknown change request {change_request_id}")
+    now = clock.now()
+    _approvable(request, actor, now)
+    _change_request_apply(request, actor, reason, request_id)
+    return _change_request_close(request, ChangeRequestStatus.APPROVED, actor, reason, request_id)
+
+
+@transaction.atomic
+def change_request_reject(
+    *, actor: AbstractBaseUser, change_request_id: int, reason: str, request_id: str = ""
+) -> ChangeRequest:
+    """Turn a pending request down (a risk officer, or the requester withdrawing it)."""
+    reason = _reason(reason, "reject a change")
+    request = ChangeRequest.objects.select_for_update().filter(pk=change_request_id).first()
+    if request is None:
+        raise NotFound(f"Unknown change request {change_request_id}")
+    if request.requested_by_id != actor.pk:
+        _require(actor, PERM_APPROVE)
+    if request.status != ChangeRequestStatus.PENDING:
+        raise ValidationFailed(f"Change request {request.pk} is already {request.status}")
+    return _change_request_close(request, ChangeRequestStatus.REJECTED, actor, reason, request_id)
+
+
+def _change_request_close(
+    request: ChangeRequest, status: str, actor: AbstractBaseUser, reason: str, request_id: str
+) -> ChangeRequest:
+    request.status = status
+    request.decided_by = actor
+    request.decided_by_name = _actor_name(actor)
+    request.decision_reason = reason
+    request.decision_request_id = request_id
+    request.decided_at = clock.now()
+    request.save()
+    _audit(
+        f"{status}_{request.kind}",
+        actor=actor,
+        reason=reason,
+        request_id=request_id,
+        before={"change_request": request.pk, "status": ChangeRequestStatus.PENDING},
+        after={"change_request": request.pk, "status": status, **request.payload},
+    )
+    metrics.CHANGE_REQUESTS.labels(request.kind, status).inc()
+    return request

@@ -1,0 +1,96 @@
+"""Trading states per scope: tightening applies at once, loosening by four-eyes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from common.exceptions import ValidationFailed
+from risk import guard
+from risk.choices import (
+    ChangeRequestKind,
+    TradingStateChoice,
+)
+from risk.models import (
+    TradingStateSetting,
+)
+from risk.services.common import (
+    PERM_REQUEST,
+    ChangeOutcome,
+    _audit,
+    _change_request_create,
+    _iso,
+    _reason,
+    _require,
+    _validate_scope,
+)
+
+logger = structlog.get_logger(__name__)
+
+
+def trading_state_set(
+    *,
+    actor: AbstractBaseUser,
+    scope: str,
+    key: str,
+    state: str,
+    reason: str,
+    request_id: str = "",
+) -> ChangeOutcome:
+    """Set a scope's trading state: tightening (towards HALTED) applies at once, loosening
+    needs a risk officer's approval. The kill switch is released only through its own
+    request, never by setting the global state."""
+    _require(actor, PERM_REQUEST)
+    reason = _reason(reason, "change a trading state")
+    scope, key = _validate_scope(scope, key)
+    if state not in TradingStateChoice.values:
+        raise ValidationFailed(f"Unknown state {state!r}: use ACTIVE, REDUCING or HALTED")
+    with transaction.atomic():
+        row = TradingStateSetting.objects.filter(scope=scope, key=key).first()
+        old = row.state if row else TradingStateChoice.ACTIVE
+        payload = {"scope": scope, "key": key, "state": state}
+        before = {"scope": scope, "key": key, "state": old}
+        if guard.TradingState[state] < guard.TradingState[old]:
+            request = _change_request_create(
+                kind=ChangeRequestKind.STATE_LOOSEN,
+                actor=actor,
+                reason=reason,
+                request_id=request_id,
+                payload=payload,
+                before=before,
+            )
+            return ChangeOutcome(False, request, before, payload)
+        _state_apply(
+            scope=scope, key=key, state=state, actor=actor, reason=reason, request_id=request_id
+        )
+    return ChangeOutcome(True, None, before, payload)
+
+
+def _state_apply(
+    *,
+    scope: str,
+    key: str,
+    state: str,
+    actor: AbstractBaseUser | None,
+    reason: str,
+    request_id: str,
+    cooldown_until: datetime | None = None,
+) -> TradingStateSetting:
+    row, _ = TradingStateSetting.objects.select_for_update().get_or_create(scope=scope, key=key)
+    before = {"state": row.state, "cooldown_until": _iso(row.cooldown_until)}
+    row.state, row.reason = state, reason
+    if cooldown_until is not None:
+        row.cooldown_until = cooldown_until
+    row.save()
+    _audit(
+        "trading_state_change" if cooldown_until is None else "strategy_cooldown",
+        actor=actor,
+        reason=reason,
+        request_id=request_id,
+        before={"scope": scope, "key": key, **before},
+        after={"scope": scope, "key": key, "state": state, "cooldown_until": _iso(cooldown_until)},
+    )
+    return row
