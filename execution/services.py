@@ -32,7 +32,7 @@ from execution.selectors import (
 )
 from execution.strategy import EntryRule, intended_order
 from marketdata.models import Instrument
-from marketdata.selectors import bar_latest, bar_next
+from marketdata.selectors import bar_latest, bar_next, reference_price_get
 from marketdata.timeframes import timeframe_delta
 from models_registry.choices import Direction
 from models_registry.models import Signal
@@ -116,19 +116,20 @@ def _portfolio_snapshot(
 
 
 def _market_snapshot(instrument: Instrument) -> guard.MarketSnapshot:
-    """The last trusted price: the newest stored bar's close, aged from the bar's end.
-
-    Market data has no quarantine flag yet (its own issue adds one); until then nothing
-    stored is quarantined, and the guard already rejects on the flag once it is filled in.
-    """
+    """The last trusted price (newest trusted bar's close, aged from the bar's end) with market
+    data's stale and quarantined flags, which the guard rejects on."""
     timeframe = settings.MARKETDATA_TIMEFRAME
     bar = bar_latest(instrument_id=instrument.pk, timeframe=timeframe)
     if bar is None:
         return guard.MarketSnapshot(last_trusted_price=None, price_age_s=None, stale=True)
     bar_end = bar.timestamp + timeframe_delta(timeframe)
     age = max((clock.now() - bar_end).total_seconds(), 0.0)
+    reference = reference_price_get(symbol=instrument.symbol, timeframe=timeframe)
     return guard.MarketSnapshot(
-        last_trusted_price=bar.close, price_age_s=Decimal(str(round(age, 3)))
+        last_trusted_price=bar.close,
+        price_age_s=Decimal(str(round(age, 3))),
+        stale=reference.stale,
+        quarantined=reference.quarantined,
     )
 
 

@@ -48,3 +48,14 @@ def readiness() -> dict[str, str]:
         else:
             results[name] = "ok"
     return results
+
+
+def readiness_detail() -> dict:
+    """State that informs operators without failing readiness (a provider down is a degraded
+    feed with failover, not a web process that cannot serve)."""
+    from marketdata.selectors import data_health
+
+    try:
+        return {"marketdata": data_health()}
+    except Exception as exc:  # the detail must never break the readiness answer itself
+        return {"marketdata": f"error: {type(exc).__name__}: {exc}"}

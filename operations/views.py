@@ -24,7 +24,7 @@ from common import clock
 from models_registry.selectors import champion_versions
 from operations.charts import line_chart_svg
 from operations.collectors import DatabaseStateCollector
-from operations.health import readiness
+from operations.health import readiness, readiness_detail
 from operations.selectors import (
     cycle_latency_series,
     daily_loss_utilisation,
@@ -73,7 +73,12 @@ def health_ready(request: HttpRequest) -> JsonResponse:
     """Database and broker reachable; 503 naming the failing components otherwise."""
     components = readiness()
     failing = sorted(name for name, state in components.items() if state != "ok")
-    body = {"status": "fail" if failing else "ok", "components": components, "failing": failing}
+    body = {
+        "status": "fail" if failing else "ok",
+        "components": components,
+        "failing": failing,
+        "detail": readiness_detail(),
+    }
     return JsonResponse(body, status=503 if failing else 200)
 
 

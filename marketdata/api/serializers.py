@@ -15,6 +15,8 @@ class InstrumentSerializer(serializers.ModelSerializer):
             "exchange_timezone",
             "lot_size",
             "active",
+            "providers",
+            "calendar",
         ]
 
 
@@ -34,4 +36,6 @@ class BarSerializer(serializers.ModelSerializer):
             "volume",
             "source",
             "ingested_at",
+            "status",
+            "quality_reasons",
         ]

@@ -17,7 +17,7 @@ class BarFilter(filters.FilterSet):
 
     class Meta:
         model = Bar
-        fields = ["symbol", "timeframe", "since"]
+        fields = ["symbol", "timeframe", "since", "status"]
 
 
 class BarViewSet(viewsets.ReadOnlyModelViewSet):

@@ -7,6 +7,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from common.exceptions import ProviderError
+
+
+class RetryableProviderError(ProviderError):
+    """A failure worth retrying: timeout, connection error, 5xx, 429, a truncated body.
+
+    Anything else (bad credentials, unknown symbol, a 4xx) fails at once: retrying cannot help.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
 
 @dataclass(frozen=True, slots=True)
 class RawBar:

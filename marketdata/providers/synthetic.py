@@ -8,13 +8,16 @@ start of a block is the running sum of the blocks before it (memoised per proces
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
 
+from marketdata import samples
 from marketdata.providers.base import FetchResult, RawBar
 from marketdata.timeframes import floor_to_timeframe, timeframe_delta
 
@@ -100,8 +103,9 @@ class SyntheticProvider:
 
     name = "synthetic"
 
-    def __init__(self, *, seed: int) -> None:
+    def __init__(self, *, seed: int, faults: Sequence[InjectedFault] = ()) -> None:
         self.seed = seed
+        self.faults = list(faults)
         self._paths: dict[str, _SymbolPath] = {}
 
     def _path(self, symbol: str) -> _SymbolPath:
@@ -136,4 +140,48 @@ class SyntheticProvider:
             )
             for i, group in enumerate(grouped)
         ]
+        if self.faults:
+            bars = self._with_faults(symbol, timeframe, bars)
         return FetchResult(bars=bars)
+
+    def _with_faults(self, symbol: str, timeframe: str, bars: list[RawBar]) -> list[RawBar]:
+        """The bad ticks configured for ``symbol``, where they fall inside the window."""
+        step = timeframe_delta(timeframe)
+        for fault in self.faults:
+            if fault.symbol != symbol:
+                continue
+            length = fault.length if fault.kind == samples.FROZEN else 1
+            for i, bar in enumerate(bars):
+                if not fault.at <= bar.timestamp < fault.at + length * step:
+                    continue
+                if fault.kind == samples.FROZEN:
+                    stuck = self.fetch_bars(
+                        symbol=symbol, timeframe=timeframe, start=fault.at - step, end=fault.at
+                    ).bars[0]
+                    bars[i] = dataclasses.replace(stuck, timestamp=bar.timestamp)
+                else:
+                    bars[i] = samples.inject_fault(bars, i, fault.kind)[i]
+        return bars
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class InjectedFault:
+    """A bad tick the synthetic feed produces on purpose (demos, soak runs, game days)."""
+
+    symbol: str
+    at: datetime
+    kind: str
+    length: int = 15  # bars, for a frozen stretch
+
+
+def parse_faults(text: str) -> list[InjectedFault]:
+    """``AAPL@2026-03-02T15:00:00Z=times_ten;MSFT@...=frozen`` (MARKETDATA_SYNTHETIC_FAULTS)."""
+    faults = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        target, _, kind = item.partition("=")
+        symbol, _, when = target.partition("@")
+        if kind not in samples.FAULT_KINDS or not symbol or not when:
+            raise ValueError(f"bad injected fault {item!r}: SYMBOL@ISO-TIME=KIND")
+        moment = datetime.fromisoformat(when.replace("Z", "+00:00"))
+        faults.append(InjectedFault(symbol=symbol, at=moment.astimezone(UTC), kind=kind))
+    return faults

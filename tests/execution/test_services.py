@@ -177,3 +177,23 @@ def test_a_tampered_artifact_skips_the_strategy_without_breaking_the_cycle(
     assert report.skipped == {strategy.name: "artifact_integrity"}
     assert not Signal.objects.exists()
     assert not Order.objects.exists()
+
+
+def test_an_instrument_whose_newest_bar_is_quarantined_cannot_be_traded(strategy, instruments):
+    instrument = instruments[0]
+    newest = Bar.objects.filter(instrument=instrument).order_by("-timestamp").first()
+    Bar.objects.filter(pk=newest.pk).update(status="quarantined", quality_reasons=["jump"])
+
+    order = _submit(strategy, instrument)
+
+    assert order.status == "rejected"
+    assert "price_quarantined" in [r["code"] for r in order.risk_decision.reasons]
+
+
+def test_a_stale_instrument_cannot_be_traded(strategy, instruments, frozen_clock):
+    frozen_clock.advance(timedelta(hours=1))  # market open, no new bars for an hour
+
+    order = _submit(strategy, instruments[0])
+
+    assert order.status == "rejected"
+    assert "price_stale" in [r["code"] for r in order.risk_decision.reasons]

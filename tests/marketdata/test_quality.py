@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from marketdata.providers.base import RawBar
 from marketdata.quality import (
+    DUPLICATE_CONFLICT,
     HIGH_BELOW_LOW,
     HIGH_BELOW_OPEN_CLOSE,
     LOW_ABOVE_OPEN_CLOSE,
@@ -141,13 +142,23 @@ def test_bars_in_order_and_in_the_past_are_all_accepted():
     assert result.rejected == []
 
 
-def test_a_duplicate_timestamp_is_rejected_as_out_of_order():
+def test_a_duplicate_timestamp_with_different_values_is_rejected_as_a_conflict():
     first, duplicate = make_bar(timestamp=minute(0)), make_bar(timestamp=minute(0), close="100.5")
 
     result = validate_bars([first, duplicate], previous_timestamp=None, now=NOW)
 
     assert result.accepted == [first]
-    assert [(r.bar, r.reasons) for r in result.rejected] == [(duplicate, (TIMESTAMP_OUT_OF_ORDER,))]
+    assert [(r.bar, r.reasons) for r in result.rejected] == [(duplicate, (DUPLICATE_CONFLICT,))]
+
+
+def test_an_exact_repeat_of_the_last_bar_is_dropped_without_a_rejection():
+    first, repeat = make_bar(timestamp=minute(0)), make_bar(timestamp=minute(0))
+
+    result = validate_bars([first, repeat], previous_timestamp=None, now=NOW)
+
+    assert result.accepted == [first]
+    assert result.rejected == []
+    assert result.repeated == [repeat]
 
 
 def test_a_bar_older_than_the_last_accepted_is_rejected_as_out_of_order():
@@ -269,8 +280,16 @@ def _nan_open(bars: list[RawBar], i: int) -> tuple[RawBar, str]:
 
 
 def _repeat_previous_timestamp(bars: list[RawBar], i: int) -> tuple[RawBar, str]:
-    previous = bars[i - 1].timestamp if i else T0
-    return dataclasses.replace(bars[i], timestamp=previous), TIMESTAMP_OUT_OF_ORDER
+    # Against the previous bar of the batch it is a conflicting duplicate; against the stored
+    # bar before the window (whose values are not known here) it is out of order.
+    # (An exact repeat is dropped silently, so the duplicate's volume always differs.)
+    if not i:
+        return dataclasses.replace(bars[i], timestamp=T0), TIMESTAMP_OUT_OF_ORDER
+    previous = bars[i - 1]
+    duplicate = dataclasses.replace(
+        bars[i], timestamp=previous.timestamp, volume=previous.volume + 1
+    )
+    return duplicate, DUPLICATE_CONFLICT
 
 
 def _move_to_future(bars: list[RawBar], i: int) -> tuple[RawBar, str]:

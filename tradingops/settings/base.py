@@ -208,6 +208,60 @@ MARKETDATA_REPLAY_DIR = env.str("MARKETDATA_REPLAY_DIR", default=str(VAR_DIR / "
 # How far back a first ingest of an instrument reaches.
 MARKETDATA_INITIAL_LOOKBACK_BARS = env.int("MARKETDATA_INITIAL_LOOKBACK_BARS", default=300)
 MARKETDATA_MAX_BARS_PER_FETCH = env.int("MARKETDATA_MAX_BARS_PER_FETCH", default=5000)
+# Providers in failover order for instruments without their own list (first is primary):
+# synthetic, replay, alpaca, polygon.
+MARKETDATA_PROVIDERS = env.list("MARKETDATA_PROVIDERS", default=[MARKETDATA_PROVIDER])
+# Injected bad ticks of the synthetic feed: SYMBOL@ISO-TIME=KIND;... (demos and game days).
+MARKETDATA_SYNTHETIC_FAULTS = env.str("MARKETDATA_SYNTHETIC_FAULTS", default="")
+# Each provider call: timeout, then retries of retryable errors with exponential backoff and
+# jitter (Retry-After is honoured up to the maximum wait).
+MARKETDATA_PROVIDER_TIMEOUT_S = env.float("MARKETDATA_PROVIDER_TIMEOUT_S", default=5.0)
+MARKETDATA_RETRY_ATTEMPTS = env.int("MARKETDATA_RETRY_ATTEMPTS", default=3)
+MARKETDATA_RETRY_INITIAL_WAIT_S = env.float("MARKETDATA_RETRY_INITIAL_WAIT_S", default=0.5)
+MARKETDATA_RETRY_MAX_WAIT_S = env.float("MARKETDATA_RETRY_MAX_WAIT_S", default=5.0)
+# Circuit breaker per provider: open after FAIL_MAX failures within WINDOW_S, probe after
+# RESET_S (half-open), close after SUCCESS_THRESHOLD successful probes.
+MARKETDATA_BREAKER_FAIL_MAX = env.int("MARKETDATA_BREAKER_FAIL_MAX", default=5)
+MARKETDATA_BREAKER_WINDOW_S = env.float("MARKETDATA_BREAKER_WINDOW_S", default=120.0)
+MARKETDATA_BREAKER_RESET_S = env.float("MARKETDATA_BREAKER_RESET_S", default=60.0)
+MARKETDATA_BREAKER_SUCCESS_THRESHOLD = env.int("MARKETDATA_BREAKER_SUCCESS_THRESHOLD", default=2)
+# Fetch the same window from the next provider and quarantine closes that disagree.
+MARKETDATA_CROSS_CHECK = env.bool("MARKETDATA_CROSS_CHECK", default=True)
+# After each cycle, look this many bars back for gaps against the exchange calendar.
+MARKETDATA_BACKFILL_LOOKBACK_BARS = env.int("MARKETDATA_BACKFILL_LOOKBACK_BARS", default=390)
+# An instrument is stale when its newest trusted bar is older than this many timeframes of
+# open market.
+MARKETDATA_STALE_AFTER_BARS = env.int("MARKETDATA_STALE_AFTER_BARS", default=3)
+MARKETDATA_BAR_CACHE_TTL_S = env.int("MARKETDATA_BAR_CACHE_TTL_S", default=3600)
+# On PostgreSQL an ingest cycle commits once per this many instruments (round trips).
+MARKETDATA_INGEST_COMMIT_EVERY = env.int("MARKETDATA_INGEST_COMMIT_EVERY", default=50)
+
+
+def _optional_secret(name: str) -> str:
+    """A provider key from NAME or from the file NAME_FILE; empty when neither is set."""
+    path = env.str(f"{name}_FILE", default="")
+    return Path(path).read_text().strip() if path else env.str(name, default="")
+
+
+# Real providers (staging and production): keys only from the environment or secret files.
+ALPACA_API_KEY_ID = _optional_secret("ALPACA_API_KEY_ID")
+ALPACA_API_SECRET_KEY = _optional_secret("ALPACA_API_SECRET_KEY")
+ALPACA_DATA_URL = env.str("ALPACA_DATA_URL", default="https://data.alpaca.markets")
+ALPACA_DATA_FEED = env.str("ALPACA_DATA_FEED", default="iex")  # or "sip" with a subscription
+POLYGON_API_KEY = _optional_secret("POLYGON_API_KEY")
+POLYGON_BASE_URL = env.str("POLYGON_BASE_URL", default="https://api.polygon.io")
+# Equities without their own calendar follow this exchange's sessions; crypto is 24/7.
+MARKETDATA_EQUITY_CALENDAR = env.str("MARKETDATA_EQUITY_CALENDAR", default="XNYS")
+# Quarantine rules (marketdata.quality.PlausibilityRules); see docs/marketdata.md.
+MARKETDATA_QUALITY_WINDOW = env.int("MARKETDATA_QUALITY_WINDOW", default=60)
+MARKETDATA_QUALITY_ZSCORE = env.float("MARKETDATA_QUALITY_ZSCORE", default=15.0)
+MARKETDATA_QUALITY_JUMP_PCT = env.float("MARKETDATA_QUALITY_JUMP_PCT", default=10.0)
+MARKETDATA_QUALITY_WICK_PCT = env.float("MARKETDATA_QUALITY_WICK_PCT", default=10.0)
+MARKETDATA_QUALITY_DISAGREEMENT_BPS = env.float(
+    "MARKETDATA_QUALITY_DISAGREEMENT_BPS", default=100.0
+)
+MARKETDATA_QUALITY_FROZEN_BARS = env.int("MARKETDATA_QUALITY_FROZEN_BARS", default=10)
+MARKETDATA_QUALITY_CONFIRM_BARS = env.int("MARKETDATA_QUALITY_CONFIRM_BARS", default=3)
 
 MODEL_ARTIFACT_DIR = Path(env.str("MODEL_ARTIFACT_DIR", default=str(VAR_DIR / "artifacts")))
 # Content-addressed store of model artifacts and dataset snapshots: "local" (the directory
