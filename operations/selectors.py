@@ -135,3 +135,57 @@ def cycle_latency_series(*, since: datetime) -> list[tuple[float, float]]:
         (done.timestamp(), (done - created).total_seconds())
         for created, done in runs.values_list("date_created", "date_done")
     ]
+
+
+def data_health_detail() -> dict[str, Any]:
+    """Providers' breaker states, each active instrument's newest bar age and staleness."""
+    from marketdata.selectors import data_health, newest_bar_times
+    from marketdata.timeframes import timeframe_delta
+
+    timeframe = settings.MARKETDATA_TIMEFRAME
+    detail = data_health()
+    now = clock.now()
+    stale = set(detail["stale_instruments"])
+    detail["instruments"] = {
+        symbol: {
+            "newest_bar_age_s": (now - newest - timeframe_delta(timeframe)).total_seconds(),
+            "stale": symbol in stale,
+        }
+        for symbol, newest in newest_bar_times(timeframe=timeframe).items()
+    }
+    return detail
+
+
+def risk_health_detail() -> dict[str, Any]:
+    """Kill switch, trading states in force at each scope, and limit utilisation."""
+    from risk.selectors import risk_state_get
+
+    state = risk_state_get()
+    now = clock.now()
+    switch = kill_switch_get()
+    return {
+        "kill_switch": {
+            "engaged": switch.engaged,
+            "engaged_at": _iso(switch.kill_switch_engaged_at),
+            "reason": switch.reason,
+        },
+        "trading_state": {
+            # The kill switch halts everything whatever the global setting says.
+            "global": "halted" if switch.engaged else state.global_state.in_force(now).name.lower(),
+            "strategies": {
+                k: v.in_force(now).name.lower() for k, v in state.strategy_states.items()
+            },
+            "instruments": {
+                k: v.in_force(now).name.lower() for k, v in state.instrument_states.items()
+            },
+        },
+        "daily_loss": daily_loss_utilisation(),
+        "restricted_symbols": sorted(state.restricted_symbols),
+    }
+
+
+def models_health_detail() -> list[dict[str, Any]]:
+    """Champion, challenger and shadow of each model with drift status (the status API's view)."""
+    from models_registry.selectors import models_status
+
+    return models_status(live_window=settings.MODELS_LIVE_SIGNAL_WINDOW)

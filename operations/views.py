@@ -28,8 +28,11 @@ from operations.health import readiness, readiness_detail
 from operations.selectors import (
     cycle_latency_series,
     daily_loss_utilisation,
+    data_health_detail,
+    models_health_detail,
     periodic_task_status,
     realized_pnl_series,
+    risk_health_detail,
 )
 from risk.selectors import risk_decision_list
 
@@ -96,11 +99,46 @@ def health_scheduler(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 @monitoring_only
+def health_data(request: HttpRequest) -> JsonResponse:
+    """Each provider's breaker state and each instrument's newest bar age; 503 if any stale."""
+    detail = data_health_detail()
+    failing = sorted(detail["stale_instruments"])
+    body = {"status": "fail" if failing else "ok", "failing": failing, **detail}
+    return JsonResponse(body, status=503 if failing else 200)
+
+
+@never_cache
+@require_GET
+@monitoring_only
+def health_risk(request: HttpRequest) -> JsonResponse:
+    """Kill switch, trading states and limit use. A halt is a state, not a failure: 200."""
+    return JsonResponse({"status": "ok", **risk_health_detail()})
+
+
+@never_cache
+@require_GET
+@monitoring_only
+def health_models(request: HttpRequest) -> JsonResponse:
+    """Champion per model with drift status; 503 naming models that trade with no champion."""
+    models = models_health_detail()
+    failing = sorted(m["model"] for m in models if m["strategies"] and m["champion"] is None)
+    body = {"status": "fail" if failing else "ok", "failing": failing, "models": models}
+    return JsonResponse(body, status=503 if failing else 200)
+
+
+@never_cache
+@require_GET
+@monitoring_only
 def health(request: HttpRequest) -> JsonResponse:
     """Everything at once: 200, or 503 naming each failing component."""
     components = readiness()
     for task in periodic_task_status():
         components[f"scheduler:{task['name']}"] = "ok" if task["state"] != "down" else "down"
+    for symbol in data_health_detail()["stale_instruments"]:
+        components[f"data:{symbol}"] = "stale"
+    for model in models_health_detail():
+        if model["strategies"] and model["champion"] is None:
+            components[f"models:{model['model']}"] = "no champion"
     failing = sorted(name for name, state in components.items() if state != "ok")
     body = {"status": "fail" if failing else "ok", "components": components, "failing": failing}
     return JsonResponse(body, status=503 if failing else 200)

@@ -4,8 +4,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from operations.views import (
     health,
+    health_data,
     health_live,
+    health_models,
     health_ready,
+    health_risk,
     health_scheduler,
     metrics,
     oncall_dashboard,
@@ -17,6 +20,9 @@ urlpatterns = [
     path("health/live", health_live, name="health-live"),
     path("health/ready", health_ready, name="health-ready"),
     path("health/scheduler", health_scheduler, name="health-scheduler"),
+    path("health/data", health_data, name="health-data"),
+    path("health/risk", health_risk, name="health-risk"),
+    path("health/models", health_models, name="health-models"),
     path("health", health, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -115,3 +115,55 @@ def test_a_down_task_makes_health_503_naming_it(client, operator):
     assert aggregate.json()["failing"] == ["scheduler:ingest-bars"]
     assert scheduler.status_code == 503
     assert scheduler.json()["failing"] == ["ingest-bars"]
+
+
+def test_health_data_shows_each_instrument_and_provider(client, operator, history):
+    client.force_login(operator)
+
+    response = client.get("/health/data")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body["instruments"]) == {"AAPL", "MSFT", "SPY"}
+    assert body["instruments"]["AAPL"] == {"newest_bar_age_s": 30.0, "stale": False}
+    assert body["providers"]
+
+
+def test_health_data_is_503_naming_stale_instruments(client, operator, history, frozen_clock):
+    from datetime import timedelta
+
+    frozen_clock.advance(timedelta(hours=1))  # market open, no new bars
+    client.force_login(operator)
+
+    response = client.get("/health/data")
+
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["AAPL", "MSFT", "SPY"]
+    assert "data:AAPL" in client.get("/health").json()["failing"]
+
+
+def test_health_risk_reports_the_halt_as_a_state(client, operator):
+    from risk.services import kill_switch_engage
+
+    kill_switch_engage(actor=operator, reason="health check")
+    client.force_login(operator)
+
+    body = client.get("/health/risk").json()
+
+    assert body["kill_switch"]["engaged"] is True
+    assert body["trading_state"]["global"].lower() == "halted"
+    assert "daily_loss" in body
+
+
+def test_health_models_names_champions_and_flags_a_strategy_without_one(client, operator, strategy):
+    from models_registry.models import ModelAlias
+
+    client.force_login(operator)
+    healthy = client.get("/health/models")
+    ModelAlias.objects.filter(alias="champion").delete()
+    broken = client.get("/health/models")
+
+    assert healthy.status_code == 200
+    assert healthy.json()["models"][0]["champion"]["version"] == 1
+    assert broken.status_code == 503
+    assert broken.json()["failing"] == ["baseline-direction"]
