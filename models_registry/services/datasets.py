@@ -26,10 +26,10 @@ def close_series(
     until: datetime | None = None,
     limit: int | None = None,
 ) -> pd.Series:
-    """Closes of stored bars, oldest first, indexed by bar time.
+    """Closes of trusted bars, oldest first, indexed by bar time.
 
-    Bars reach the table only after ingestion validated them (marketdata.quality), so every
-    stored bar is fit to train on.
+    Rejected bars never reach the table, and the selector leaves out quarantined and
+    discarded ones, so only validated, non-quarantined bars enter features and datasets.
     """
     bars = bar_history(instrument_id=instrument.pk, timeframe=timeframe, until=until, limit=limit)
     return pd.Series(

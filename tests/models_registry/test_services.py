@@ -117,3 +117,17 @@ def test_train_model_command_prints_the_new_version_as_json(history, capsys):
     assert printed["model_version"] == "cli-model v1"
     assert printed["champion"] is True
     assert len(printed["artifact_sha256"]) == 64
+
+
+def test_a_quarantined_bar_never_enters_the_closes_used_for_features(history):
+    from marketdata.models import Bar, Instrument
+    from models_registry.services.datasets import close_series
+
+    aapl = Instrument.objects.get(symbol="AAPL")
+    bad = Bar.objects.filter(instrument=aapl).order_by("-timestamp")[5]
+    Bar.objects.filter(pk=bad.pk).update(status="quarantined", quality_reasons=["jump"])
+
+    closes = close_series(aapl, "1m")
+
+    assert bad.timestamp not in closes.index
+    assert len(closes) == Bar.objects.filter(instrument=aapl).count() - 1
