@@ -157,6 +157,10 @@ def test_prometheus_scrapes_scheduler_data_and_risk_series_from_web_and_worker(s
 
     both_tasks = 'count(count by (task) (tradingops_scheduler_task_runs_total{outcome="success"}))'
     _wait_for(port, f"{both_tasks} >= 2")
+    # The worker's own port is scraped on its own schedule: wait until its series are in too.
+    _wait_for(
+        port, 'tradingops_scheduler_task_runs_total{job="tradingops-worker",outcome="success"} > 0'
+    )
     runs = _wait_for(port, 'tradingops_scheduler_task_runs_total{outcome="success"} > 0')
     _wait_for(port, 'count(up{job=~"tradingops-.*"} == 1) == 2')
     targets = _wait_for(port, 'up{job=~"tradingops-.*"} == 1')
