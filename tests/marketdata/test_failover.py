@@ -63,7 +63,7 @@ def test_the_primary_serves_while_healthy_and_the_second_provider_cross_checks(
 
 @pytest.mark.parametrize(
     ("mode", "options"),
-    [("5xx", {}), ("timeout", {"delay_s": 1.0}), ("slow", {"delay_s": 0.8})],
+    [("5xx", {}), ("timeout", {"delay_s": 2.0}), ("slow", {"delay_s": 1.5})],
     ids=["5xx", "timeout", "latency-spike-beyond-timeout"],
 )
 def test_the_second_provider_serves_in_the_same_cycle_when_the_primary_fails(
@@ -163,7 +163,7 @@ def test_no_bar_is_missing_after_an_outage_of_several_cycles(
 ):
     ingest(chain)
     alpaca_server.set_fault("5xx")
-    polygon_server.set_fault("timeout", delay_s=0.5)
+    polygon_server.set_fault("timeout", delay_s=2.0)
     for _ in range(4):
         frozen_clock.advance(timedelta(minutes=1))
         report = ingest(chain)

@@ -152,7 +152,7 @@ def test_alpaca_with_wrong_keys_fails_without_being_retryable(alpaca_server):
 
 @pytest.mark.parametrize("mode", ["5xx", "429", "timeout", "truncated", "malformed"])
 def test_alpaca_faults_surface_as_retryable_errors(alpaca, alpaca_server, mode):
-    alpaca_server.set_fault(mode, count=1, delay_s=1.0, retry_after_s=2)
+    alpaca_server.set_fault(mode, count=1, delay_s=2.0, retry_after_s=2)
 
     with pytest.raises(RetryableProviderError) as caught:
         alpaca.fetch_bars(symbol="AAPL", timeframe="1m", start=START, end=END)
@@ -232,7 +232,7 @@ def test_polygon_with_a_wrong_key_fails_without_being_retryable(polygon_server):
 
 @pytest.mark.parametrize("mode", ["5xx", "429", "timeout", "truncated", "malformed"])
 def test_polygon_faults_surface_as_retryable_errors(polygon, polygon_server, mode):
-    polygon_server.set_fault(mode, count=1, delay_s=1.0, retry_after_s=3)
+    polygon_server.set_fault(mode, count=1, delay_s=2.0, retry_after_s=3)
 
     with pytest.raises(RetryableProviderError) as caught:
         polygon.fetch_bars(symbol="AAPL", timeframe="1m", start=START, end=END)
