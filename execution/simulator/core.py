@@ -122,10 +122,11 @@ class AlpacaSimulator:
         if spec.side == "buy":
             self._check_buying_power(spec)
         doc = self._new_order_doc(spec)
+        doc["expires_at"] = self._expiry(spec)
         with self.store.atomic():
             try:
                 self.store.order_insert(
-                    doc, cursor=doc["submitted_at"], expires_at=self._expiry(spec)
+                    doc, cursor=doc["submitted_at"], expires_at=doc["expires_at"]
                 )
             except DuplicateClientOrderId:
                 raise SimulatorError(422, 40010001, "client_order_id must be unique") from None
@@ -197,13 +198,13 @@ class AlpacaSimulator:
         )
         self._validate_tif(spec.time_in_force)
         new = self._new_order_doc(spec)
-        new["replaces"] = old["id"]
+        new.update(replaces=old["id"], expires_at=self._expiry(spec))
         at = new["submitted_at"]
         old.update(status="replaced", replaced_at=at, replaced_by=new["id"], updated_at=at)
         with self.store.atomic():
             try:
                 cursor = self._cursor_of(old["id"])
-                self.store.order_insert(new, cursor=cursor, expires_at=self._expiry(spec))
+                self.store.order_insert(new, cursor=cursor, expires_at=new["expires_at"])
             except DuplicateClientOrderId:
                 raise SimulatorError(422, 40010001, "client_order_id must be unique") from None
             self.store.order_save(old)
