@@ -433,6 +433,8 @@ class SimulatorThread:
         return f"ws://{self.host}:{self.server.port}/stream"
 
     def stop(self) -> None:
+        if not self.loop.is_running():
+            return  # stopped already
         asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
