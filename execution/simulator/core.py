@@ -117,8 +117,13 @@ class AlpacaSimulator:
     def order_submit(self, payload: dict) -> dict:
         """POST /v2/orders. Unique client_order_id: a second submit is a 422, never an order."""
         spec = self._order_spec(payload)
-        if self.faults.take("reject", method="POST", path="/v2/orders"):
-            raise SimulatorError(403, 40310000, "insufficient buying power")
+        reject = self.faults.take("reject", method="POST", path="/v2/orders")
+        if reject is not None:
+            status = int(reject.params.get("status", 403))
+            code = 40310000 if status == 403 else status * 100_000
+            raise SimulatorError(
+                status, code, reject.params.get("message", "insufficient buying power")
+            )
         if spec.side == "buy":
             self._check_buying_power(spec)
         doc = self._new_order_doc(spec)

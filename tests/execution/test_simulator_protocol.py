@@ -205,6 +205,9 @@ def test_unknown_order_and_position_are_404(trading_client):
 def test_reject_and_server_error_faults(trading_client, control):
     control.arm("reject", count=1)
     assert api_error(trading_client.submit_order, market()).status_code == 403
+    control.arm("reject", count=1, status=422, message="symbol is halted")
+    halted = api_error(trading_client.submit_order, market())
+    assert (halted.status_code, halted.message) == (422, "symbol is halted")
 
     control.arm("server_error", count=1)
     assert api_error(trading_client.get_account).status_code == 500
