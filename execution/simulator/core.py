@@ -188,6 +188,8 @@ class AlpacaSimulator:
         old = self.order_get(order_id)
         if old["status"] in {"filled", "canceled", "expired", "rejected", "replaced"}:
             raise invalid(f"order is not replaceable (status {old['status']})")
+        # What the old order filled stays with it; the replacement works the quantity asked
+        # for, by default what was left.
         qty = decimal_field(payload, "qty") or Decimal(old["qty"]) - Decimal(old["filled_qty"])
         limit_price = decimal_field(payload, "limit_price")
         if limit_price is not None and old["type"] != "limit":
@@ -221,6 +223,7 @@ class AlpacaSimulator:
     def tick(self) -> int:
         """Advance every working order over the bars that closed; returns executions made."""
         now, made = self.now(), 0
+        bars_by_start: dict[tuple[str, str], list[engine.SimBar]] = {}
         for doc, cursor, expires_at in self.store.working_orders():
             working = engine.WorkingOrder(
                 side=doc["side"],
@@ -231,7 +234,10 @@ class AlpacaSimulator:
                 limit_price=_decimal_or_none(doc["limit_price"]),
                 expires_at=parse_time(expires_at) if expires_at else None,
             )
-            bars = self.market.bars_since(doc["symbol"], working.cursor, now)
+            key = (doc["symbol"], cursor)  # orders placed together share their bars
+            if key not in bars_by_start:
+                bars_by_start[key] = self.market.bars_since(doc["symbol"], working.cursor, now)
+            bars = bars_by_start[key]
             step = engine.order_step(
                 working,
                 bars,
