@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 from alpaca.trading.enums import QueryOrderStatus
 from alpaca.trading.requests import GetOrdersRequest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import CommandError, call_command
 
 from execution.brokers.alpaca import AlpacaBroker
 from execution.brokers.contract import (
@@ -166,3 +168,25 @@ def test_cancel_and_replace_a_working_limit_order(broker):
     broker.cancel(replacement.broker_order_id)
     assert broker.open_orders() == []
     assert broker.order_get(replacement.broker_order_id).status == "canceled"
+
+
+def test_from_settings_talks_to_the_configured_url(simulator, settings):
+    settings.ALPACA_API_KEY_ID, settings.ALPACA_API_SECRET_KEY = SIM_KEY_ID, SIM_SECRET_KEY
+    settings.ALPACA_TRADING_BASE_URL = simulator.base_url
+
+    assert AlpacaBroker.from_settings().account().cash == Decimal(100000)
+
+
+def test_from_settings_without_keys_is_a_configuration_error(settings):
+    settings.ALPACA_API_KEY_ID = settings.ALPACA_API_SECRET_KEY = ""
+
+    with pytest.raises(ImproperlyConfigured, match="ALPACA_API_KEY_ID"):
+        AlpacaBroker.from_settings()
+
+
+@pytest.mark.parametrize("command", ["run_trade_stream", "run_broker_simulator"])
+def test_the_alpaca_processes_refuse_to_start_without_keys(command, settings):
+    settings.ALPACA_API_KEY_ID = settings.ALPACA_API_SECRET_KEY = ""
+
+    with pytest.raises(CommandError, match="ALPACA_API_KEY_ID"):
+        call_command(command)
