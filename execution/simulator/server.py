@@ -66,7 +66,8 @@ class SimulatorServer:
         self.loop = asyncio.get_running_loop()
         self.events: asyncio.Queue[dict] = asyncio.Queue()
         self.sim.publish = self._publish_threadsafe
-        self.runner = web.AppRunner(self.build_app())
+        # On stop, answers held back by a "timeout" fault are not worth waiting for.
+        self.runner = web.AppRunner(self.build_app(), shutdown_timeout=0.5)
         await self.runner.setup()
         await web.TCPSite(self.runner, host, port).start()
         self.port = self.runner.addresses[0][1]

@@ -217,7 +217,7 @@ def test_reject_and_server_error_faults(trading_client, control):
 
 
 def test_timeout_fault_accepts_the_order_but_answers_late(simulator, control):
-    control.arm("timeout", count=1, delay_s=1.0)
+    control.arm("timeout", count=1, delay_s=2.0)
 
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(
@@ -231,7 +231,7 @@ def test_timeout_fault_accepts_the_order_but_answers_late(simulator, control):
                 "time_in_force": "day",
                 "client_order_id": "late",
             },
-            timeout=0.3,
+            timeout=0.5,
         )
 
     client = TradingClient(SIM_KEY_ID, SIM_SECRET_KEY, url_override=simulator.base_url)
