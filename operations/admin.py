@@ -184,7 +184,9 @@ class IncidentForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Adds a line to the timeline with your name.",
     )
-    note_kind = forms.ChoiceField(choices=TimelineKind.choices, initial=TimelineKind.NOTE)
+    note_kind = forms.ChoiceField(
+        choices=TimelineKind.choices, initial=TimelineKind.NOTE, required=False
+    )
 
     class Meta:
         model = Incident
@@ -253,7 +255,7 @@ class IncidentAdmin(admin.ModelAdmin):
             incidents.incident_note_add(
                 incident=obj,
                 text=form.cleaned_data["note"],
-                kind=form.cleaned_data["note_kind"],
+                kind=form.cleaned_data["note_kind"] or TimelineKind.NOTE,
                 **who,
             )
 
