@@ -31,12 +31,27 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db]
 def worker_process():
     name = f"drain-it-{uuid.uuid4().hex[:8]}@localhost"
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "tradingops", "worker", "-P", "solo",
-         "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", name, "--without-gossip",
-         "--without-mingle", "-l", "WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tradingops",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+            "-n",
+            name,
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "WARNING",
+        ],
         cwd=ROOT,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "tradingops.settings.test"},
-    )  # fmt: skip
+    )
     try:
         deadline = time.monotonic() + 60
         while not celery_app.control.ping(destination=[name], timeout=1.0):
@@ -53,8 +68,14 @@ def test_graceful_shutdown_warm_stops_the_worker_and_records_it(worker_process, 
     name, process = worker_process
     periodic_tasks_setup()
 
-    report = trading_shutdown(mode="graceful", reason="maintenance window", actor=None,
-                              actor_name="cli:ops", order_timeout_s=0, drain_timeout_s=30)  # fmt: skip
+    report = trading_shutdown(
+        mode="graceful",
+        reason="maintenance window",
+        actor=None,
+        actor_name="cli:ops",
+        order_timeout_s=0,
+        drain_timeout_s=30,
+    )
 
     assert process.wait(timeout=60) == 0  # a warm shutdown exits cleanly
     drain = next(s for s in report.steps if s["step"] == "drain_workers")

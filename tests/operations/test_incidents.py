@@ -73,18 +73,34 @@ def test_closing_needs_a_postmortem_and_every_step_is_on_the_timeline(operator):
 def test_an_operator_opens_an_incident_in_admin_and_adds_to_its_timeline(admin_client, admin_user):
     added = admin_client.post(
         "/admin/operations/incident/add/",
-        {"title": "Fills missing", "severity": "sev2", "summary": "since 14:02", "alerts": "[]",
-         "timeline-TOTAL_FORMS": "0", "timeline-INITIAL_FORMS": "0"},
-    )  # fmt: skip
+        {
+            "title": "Fills missing",
+            "severity": "sev2",
+            "summary": "since 14:02",
+            "alerts": "[]",
+            "timeline-TOTAL_FORMS": "0",
+            "timeline-INITIAL_FORMS": "0",
+        },
+    )
     incident = Incident.objects.get()
     opened = incident.timeline.get()
     changed = admin_client.post(
         f"/admin/operations/incident/{incident.pk}/change/",
-        {"title": "Fills missing", "severity": "sev2", "status": "mitigated",
-         "summary": "since 14:02", "alerts": "[]", "postmortem": "", "note": "restarted worker",
-         "note_kind": "action", "timeline-TOTAL_FORMS": "1", "timeline-INITIAL_FORMS": "1",
-         "timeline-0-id": str(opened.pk), "timeline-0-incident": str(incident.pk)},
-    )  # fmt: skip
+        {
+            "title": "Fills missing",
+            "severity": "sev2",
+            "status": "mitigated",
+            "summary": "since 14:02",
+            "alerts": "[]",
+            "postmortem": "",
+            "note": "restarted worker",
+            "note_kind": "action",
+            "timeline-TOTAL_FORMS": "1",
+            "timeline-INITIAL_FORMS": "1",
+            "timeline-0-id": str(opened.pk),
+            "timeline-0-incident": str(incident.pk),
+        },
+    )
 
     assert added.status_code == 302 and changed.status_code == 302
     incident.refresh_from_db()

@@ -42,19 +42,27 @@ def test_graceful_shutdown_halts_cancels_what_did_not_fill_and_stops_beat(
     PeriodicTask.objects.filter(name="drift-reports").update(enabled=False)  # paused on purpose
 
     report = trading_shutdown(
-        mode="graceful", reason="release 2026.12", actor=desk_operator, request_id="req-7",
-        order_timeout_s=0, drain_workers=False,
-    )  # fmt: skip
+        mode="graceful",
+        reason="release 2026.12",
+        actor=desk_operator,
+        request_id="req-7",
+        order_timeout_s=0,
+        drain_workers=False,
+    )
 
     assert report.outcome == "done"
     assert _global_state() == "HALTED"
     assert set(Order.objects.filter(status="canceled").values_list("pk", flat=True)) == open_before
-    assert not PeriodicTask.objects.filter(enabled=True, name__in=[
-        "ingest-bars", "predict-and-trade"]).exists()  # fmt: skip
+    assert not PeriodicTask.objects.filter(
+        enabled=True, name__in=["ingest-bars", "predict-and-trade"]
+    ).exists()
     event = TradingLifecycleEvent.objects.get()
     assert (event.kind, event.mode, event.actor, event.request_id) == (
-        "shutdown", "graceful", desk_operator, "req-7",
-    )  # fmt: skip
+        "shutdown",
+        "graceful",
+        desk_operator,
+        "req-7",
+    )
     stop_beat = next(s for s in event.steps if s["step"] == "stop_beat")
     assert "drift-reports" not in stop_beat["disabled"] and "ingest-bars" in stop_beat["disabled"]
     audit = RiskAction.objects.get(action="trading_state_change")
@@ -67,8 +75,13 @@ def test_graceful_shutdown_lets_working_orders_fill_before_the_timeout(
 ):
     next_bar()  # the fill price (next bar's open) now exists
 
-    report = trading_shutdown(mode="graceful", reason="maintenance", actor=desk_operator,
-                              order_timeout_s=5, drain_workers=False)  # fmt: skip
+    report = trading_shutdown(
+        mode="graceful",
+        reason="maintenance",
+        actor=desk_operator,
+        order_timeout_s=5,
+        drain_workers=False,
+    )
 
     assert not Order.objects.filter(status__in=["submitted", "new", "canceled"]).exists()
     step = next(s for s in report.steps if s["step"] == "finish_open_orders")
@@ -78,8 +91,18 @@ def test_graceful_shutdown_lets_working_orders_fill_before_the_timeout(
 def test_emergency_shutdown_engages_the_kill_switch_and_cancels_everything(
     working_orders, desk_operator, capsys
 ):
-    call_command("trading_shutdown", "--mode", "emergency", "--reason", "runaway orders",
-                 "--actor", "oscar", "--request-id", "req-9", "--json")  # fmt: skip
+    call_command(
+        "trading_shutdown",
+        "--mode",
+        "emergency",
+        "--reason",
+        "runaway orders",
+        "--actor",
+        "oscar",
+        "--request-id",
+        "req-9",
+        "--json",
+    )
 
     report = json.loads(capsys.readouterr().out)
     assert report["outcome"] == "done"
@@ -95,8 +118,9 @@ def test_shutdown_needs_a_reason_and_a_permitted_actor(working_orders, outsider)
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="permission"):
-        call_command("trading_shutdown", "--mode", "emergency", "--reason", "x",
-                     "--actor", "charlie")  # fmt: skip
+        call_command(
+            "trading_shutdown", "--mode", "emergency", "--reason", "x", "--actor", "charlie"
+        )
     with pytest.raises(CommandError, match="reason"):
         call_command("trading_shutdown", "--mode", "graceful", "--reason", " ")
     with pytest.raises(CommandError, match="No user named"):
@@ -126,8 +150,13 @@ def test_startup_after_a_graceful_shutdown_reenables_beat_then_needs_four_eyes(
     working_orders, desk_operator, risk_officer, capsys
 ):
     PeriodicTask.objects.filter(name="drift-reports").update(enabled=False)
-    trading_shutdown(mode="graceful", reason="release", actor=desk_operator, order_timeout_s=0,
-                     drain_workers=False)  # fmt: skip
+    trading_shutdown(
+        mode="graceful",
+        reason="release",
+        actor=desk_operator,
+        order_timeout_s=0,
+        drain_workers=False,
+    )
     capsys.readouterr()
 
     with pytest.raises(SystemExit) as exit_info:
@@ -142,8 +171,15 @@ def test_startup_after_a_graceful_shutdown_reenables_beat_then_needs_four_eyes(
     assert {"ingest-bars", "predict-and-trade"} <= enabled and "drift-reports" not in enabled
     event = TradingLifecycleEvent.objects.filter(kind="startup").get()
     assert event.outcome == "pending_approval" and event.actor == desk_operator
-    assert {s["step"] for s in event.steps} >= {"catch_up_bars", "data_fresh", "broker_reachable",
-        "reconciliation_clean", "champions_verified", "kill_switch", "live_readiness"}  # fmt: skip
+    assert {s["step"] for s in event.steps} >= {
+        "catch_up_bars",
+        "data_fresh",
+        "broker_reachable",
+        "reconciliation_clean",
+        "champions_verified",
+        "kill_switch",
+        "live_readiness",
+    }
 
     change_request_approve(actor=risk_officer, change_request_id=request.pk, reason="checked")
     again = trading_startup(reason="approved", actor=desk_operator)

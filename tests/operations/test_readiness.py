@@ -20,7 +20,6 @@ from operations.readiness import (
     readiness_evaluate,
     readiness_items_load,
 )
-from risk.models import ChangeRequest
 from risk.services import change_request_approve, kill_switch_engage, kill_switch_release_request
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +37,14 @@ def test_items_load_is_idempotent_and_keeps_what_operators_set():
     item.refresh_from_db()
     assert (item.owner, item.status, item.evidence) == ("dana", "pass", "rota in the wiki, page 4")
     categories = set(ReadinessItem.objects.values_list("category", flat=True))
-    assert categories == {"environments", "monitoring", "risk_controls", "model_lifecycle",
-                          "operations", "compliance"}  # fmt: skip
+    assert categories == {
+        "environments",
+        "monitoring",
+        "risk_controls",
+        "model_lifecycle",
+        "operations",
+        "compliance",
+    }
 
 
 def test_kill_switch_drill_passes_only_after_an_engage_and_a_four_eyes_release(
@@ -120,8 +125,11 @@ def test_backups_unknown_without_a_marker_fail_when_old_pass_when_recent(setting
     fresh = check_run("backups_recent")
 
     assert [unset.status, missing.status, stale.status, fresh.status] == [
-        "unknown", "fail", "fail", "pass",
-    ]  # fmt: skip
+        "unknown",
+        "fail",
+        "fail",
+        "pass",
+    ]
 
 
 def test_champions_verified_fails_when_an_artifact_is_corrupted(strategy, artifact_dir):
