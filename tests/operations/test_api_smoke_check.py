@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from execution.services import trading_cycle_run
-from operations.services import periodic_tasks_setup
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "api_smoke_check.py"
-TOKEN = "smoke-monitoring-token"  # noqa: S105 - a test value
+TOKEN = "smoke-monitoring-token"
 spec = importlib.util.spec_from_file_location("api_smoke_check", SCRIPT)
 smoke = importlib.util.module_from_spec(spec)
 sys.modules[spec.name] = smoke  # dataclasses look their module up there
