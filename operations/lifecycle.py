@@ -346,11 +346,14 @@ def _catch_up_bars(report: LifecycleReport) -> None:
 
 
 def _tasks_to_enable() -> list[str]:
-    """The periodic tasks the last graceful shutdown disabled (none after an emergency)."""
-    for event in TradingLifecycleEvent.objects.filter(kind=LifecycleKind.SHUTDOWN):
-        for step in event.steps:
-            if step.get("step") == "stop_beat":
-                return list(step.get("disabled", []))
+    """The periodic tasks the last graceful shutdown disabled, unless a startup since then
+    already re-enabled them (an emergency shutdown disables none)."""
+    for event in TradingLifecycleEvent.objects.order_by("-started_at", "-pk"):
+        names = [s.get("step") for s in event.steps]
+        if event.kind == LifecycleKind.STARTUP and "start_beat" in names:
+            return []
+        if event.kind == LifecycleKind.SHUTDOWN and "stop_beat" in names:
+            return list(event.steps[names.index("stop_beat")].get("disabled", []))
     return []
 
 
