@@ -8,6 +8,7 @@ adds later) is ``unknown``. Required items must be ``pass``; ``unknown`` blocks 
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -134,8 +135,6 @@ def check_alert_rules_loaded() -> CheckResult:
 
 def check_runbooks_loaded() -> CheckResult:
     """Every runbook file is loaded in admin at its current content."""
-    import hashlib
-
     from operations.models import Runbook
     from operations.runbooks import runbook_files
 

@@ -231,3 +231,14 @@ def test_admin_checklist_shows_live_statuses_and_the_live_gate(admin_client):
     items = list(ReadinessItem.objects.all())
     assert all(i.last_checked_at for i in items if i.check_key)
     assert blocking_items(readiness_evaluate(save=False))
+
+
+def test_runbooks_item_passes_only_once_every_runbook_is_loaded_at_its_content():
+    from operations.runbooks import runbooks_load
+
+    before = check_run("runbooks_loaded")
+    runbooks_load()
+    after = check_run("runbooks_loaded")
+
+    assert before.status == "fail" and "run load_runbooks" in before.evidence
+    assert after.status == "pass"
