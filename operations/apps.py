@@ -6,4 +6,12 @@ class OperationsConfig(AppConfig):
     verbose_name = "6. Operations"
 
     def ready(self) -> None:
-        from operations import receivers, worker_metrics  # noqa: F401 - connect Celery signals
+        from auditlog.registry import auditlog
+
+        from operations import checks, receivers, worker_metrics  # noqa: F401 - register
+        from operations.models import Incident, ReadinessItem
+
+        # Who changed a readiness item's owner, status or evidence, and an incident's
+        # postmortem, is compliance evidence.
+        auditlog.register(ReadinessItem)
+        auditlog.register(Incident)

@@ -21,6 +21,8 @@ from marketdata.timeframes import last_complete_bar_end, timeframe_delta
 from models_registry.models import RegisteredModel
 from models_registry.selectors import model_version_champion
 from models_registry.services import model_version_train
+from operations.readiness import readiness_items_load
+from operations.runbooks import runbooks_load
 
 logger = structlog.get_logger(__name__)
 
@@ -131,6 +133,8 @@ def demo_seed(
     if created:
         strategy.instruments.set(instruments)
     periodic_tasks_setup()
+    runbooks_load(actor_name="seed")
+    readiness_items_load()
     password = _operator(operator_username, operator_password)
     return SeedReport(operator_username, password, str(champion))
 

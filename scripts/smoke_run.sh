@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Smoke test of `make run`: start the whole stack on embedded defaults in a scratch var dir,
-# wait until ops_status shows filled paper orders and /health/ready answers, then stop it.
-# Exits 0 on success, 1 if no filled order appears within the deadline.
+# wait until ops_status shows filled paper orders and /health/ready answers, run
+# scripts/api_smoke_check.py against it (every health endpoint, every GET of the API checked
+# against the OpenAPI schema, freshness), then stop it.
+# Exits 0 on success, 1 if no filled order appears within the deadline or the check fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +11,7 @@ deadline_s=${SMOKE_DEADLINE_S:-150}
 export TRADINGOPS_VAR_DIR=${TRADINGOPS_VAR_DIR:-$(mktemp -d /tmp/tradingops-smoke.XXXXXX)}
 export WEB_PORT=${WEB_PORT:-18765}
 export TRADINGOPS_ADMIN_PASSWORD=${TRADINGOPS_ADMIN_PASSWORD:-smoke-test-password}
+export MONITORING_TOKEN=${MONITORING_TOKEN:-smoke-monitoring-token}
 log="$TRADINGOPS_VAR_DIR/run.log"
 
 env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL setsid make run >"$log" 2>&1 &
@@ -32,7 +35,11 @@ while (( $(date +%s) - started < deadline_s )); do
     worker_runs=$(curl -s "http://127.0.0.1:${WEB_PORT}/metrics" \
       | grep -c '^tradingops_scheduler_task_runs_total{.*outcome="success"' || true)
     echo "smoke: /metrics has ${worker_runs} successful-task series from the worker"
-    [[ "$ready" == "200" && "$worker_runs" -gt 0 ]] && exit 0
+    if [[ "$ready" == "200" && "$worker_runs" -gt 0 ]]; then
+      .venv/bin/python scripts/api_smoke_check.py --base-url "http://127.0.0.1:${WEB_PORT}" \
+        --token "$MONITORING_TOKEN" --basic "operator:${TRADINGOPS_ADMIN_PASSWORD}"
+      exit $?
+    fi
   fi
 done
 echo "smoke: no filled order within ${deadline_s} s; last lines of the run log:" >&2

@@ -12,6 +12,8 @@ from operations.views import (
     health_scheduler,
     metrics,
     oncall_dashboard,
+    runbook_index,
+    runbook_page,
 )
 
 urlpatterns = [
@@ -32,4 +34,6 @@ urlpatterns = [
     path("api/v1/execution/", include("execution.api.urls")),
     path("api/v1/operations/", include("operations.api.urls")),
     path("metrics", metrics, name="prometheus-metrics"),
+    path("runbooks/", runbook_index, name="runbook-index"),
+    path("runbooks/<slug:slug>/", runbook_page, name="runbook-page"),
 ]

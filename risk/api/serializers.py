@@ -17,7 +17,7 @@ from risk.models import (
 
 
 class KillSwitchSerializer(serializers.ModelSerializer):
-    changed_by = serializers.StringRelatedField()
+    changed_by = serializers.StringRelatedField(allow_null=True)  # null until first changed
 
     class Meta:
         model = KillSwitch

@@ -372,3 +372,29 @@ MONITORING_TOKEN = env.str("MONITORING_TOKEN", default="")
 SCHEDULER_GRACE_SECONDS = env.int("SCHEDULER_GRACE_SECONDS", default=60)
 
 SCHEDULE_RISK_OVERRIDES_SECONDS = env.int("SCHEDULE_RISK_OVERRIDES_SECONDS", default=60)
+
+# --- Operations: runbooks, readiness checklist, shutdown and startup --------------------------
+# Runbooks (Markdown) loaded into admin by `load_runbooks`; alert rules whose runbook_url must
+# name one of them (docs/runbooks/<slug>.md, served at /runbooks/<slug>/).
+OPERATIONS_RUNBOOKS_DIR = Path(
+    env.str("OPERATIONS_RUNBOOKS_DIR", default=str(BASE_DIR / "docs" / "runbooks"))
+)
+OPERATIONS_ALERT_RULES_DIR = Path(
+    env.str("OPERATIONS_ALERT_RULES_DIR", default=str(BASE_DIR / "docker" / "prometheus" / "rules"))
+)
+# Readiness: how recent a kill switch drill, a passed game day, a passed soak run and an
+# audit chain verification must be (days of market time).
+OPERATIONS_KILL_SWITCH_TEST_MAX_AGE_DAYS = env.int(
+    "OPERATIONS_KILL_SWITCH_TEST_MAX_AGE_DAYS", default=30
+)
+OPERATIONS_GAME_DAY_MAX_AGE_DAYS = env.int("OPERATIONS_GAME_DAY_MAX_AGE_DAYS", default=30)
+OPERATIONS_SOAK_MAX_AGE_DAYS = env.int("OPERATIONS_SOAK_MAX_AGE_DAYS", default=90)
+OPERATIONS_AUDIT_MAX_AGE_DAYS = env.int("OPERATIONS_AUDIT_MAX_AGE_DAYS", default=1)
+# A file the backup job touches after each successful backup; older than the limit (wall
+# clock hours) fails the readiness item. Empty: backups cannot be checked ("unknown").
+OPERATIONS_BACKUP_MARKER = env.str("OPERATIONS_BACKUP_MARKER", default="")
+OPERATIONS_BACKUP_MAX_AGE_HOURS = env.float("OPERATIONS_BACKUP_MAX_AGE_HOURS", default=26.0)
+# Graceful shutdown: how long open orders may take to fill before they are cancelled, and
+# how long workers get to finish their current task (warm shutdown).
+OPERATIONS_SHUTDOWN_ORDER_TIMEOUT_S = env.float("OPERATIONS_SHUTDOWN_ORDER_TIMEOUT_S", default=60.0)
+OPERATIONS_SHUTDOWN_DRAIN_TIMEOUT_S = env.float("OPERATIONS_SHUTDOWN_DRAIN_TIMEOUT_S", default=60.0)

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from operations.readiness import readiness_items_load
+from operations.runbooks import alert_rule_problems, runbooks_load
+
+
+class Command(BaseCommand):
+    help = (
+        "Load docs/runbooks/*.md into admin (a new version only when a file changed) and the "
+        "readiness checklist's items. Idempotent; fails if an alert links a missing runbook."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--actor", default="load_runbooks", help="recorded as loaded_by")
+
+    def handle(self, *args: object, **options: object) -> None:
+        report = runbooks_load(actor_name=str(options["actor"]))
+        readiness_items_load()
+        self.stdout.write(
+            f"runbooks: {len(report.created)} created, {len(report.updated)} updated, "
+            f"{len(report.unchanged)} unchanged"
+        )
+        problems = alert_rule_problems()
+        if problems:
+            raise CommandError("alert rules link missing runbooks: " + "; ".join(problems))

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from common.exceptions import TradingOpsError
+from operations.choices import LifecycleOutcome
+from operations.lifecycle import trading_shutdown
+from operations.management.commands._lifecycle_cli import (
+    actor_and_request,
+    add_common_arguments,
+    write_report,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Stop trading. graceful: halt new orders, let open orders fill (cancel them after "
+        "--order-timeout), stop beat, drain workers (warm shutdown). emergency: engage the "
+        "kill switch and cancel every open order at once. See docs/runbooks/shutdown.md."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--mode", choices=["graceful", "emergency"], required=True)
+        add_common_arguments(parser)
+        parser.add_argument(
+            "--order-timeout",
+            type=float,
+            default=None,
+            help="seconds open orders get to fill (graceful)",
+        )
+        parser.add_argument(
+            "--drain-timeout",
+            type=float,
+            default=None,
+            help="seconds workers get to finish their task (graceful)",
+        )
+        parser.add_argument(
+            "--keep-workers",
+            action="store_true",
+            help="do not shut the Celery workers down (graceful)",
+        )
+
+    def handle(self, *args: object, **options: object) -> None:
+        actor, actor_name, request_id = actor_and_request(options)
+        try:
+            report = trading_shutdown(
+                mode=str(options["mode"]),
+                reason=str(options["reason"]),
+                actor=actor,
+                actor_name=actor_name,
+                request_id=request_id,
+                order_timeout_s=options["order_timeout"],
+                drain_timeout_s=options["drain_timeout"],
+                drain_workers=not options["keep_workers"],
+            )
+        except TradingOpsError as exc:
+            raise CommandError(str(exc)) from exc
+        write_report(self.stdout, report, bool(options["json"]))
+        if report.outcome != LifecycleOutcome.DONE:
+            raise SystemExit(1)
