@@ -88,6 +88,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "tradingops.urls"
+# Debug pages and error mails mask connection URLs as well as keys and tokens.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "tradingops.errors.SecretSettingsReporterFilter"
 WSGI_APPLICATION = "tradingops.wsgi.application"
 ASGI_APPLICATION = "tradingops.asgi.application"
 
