@@ -170,3 +170,18 @@ def test_canonical_content_is_independent_of_key_order_and_storage():
 
     assert audit.content_hash(content) == audit.content_hash(reordered)
     assert audit.content_hash(content) != audit.content_hash({**content, "reason": "x"})
+
+
+def test_a_management_commands_changes_name_the_command_as_actor():
+    from auditlog.models import LogEntry
+    from django_celery_beat.models import PeriodicTask
+
+    call_command("setup_periodic_tasks")
+
+    task = PeriodicTask.objects.get(name="verify-audit-chain")
+    entry = LogEntry.objects.get_for_object(task).get(action=LogEntry.Action.CREATE)
+    assert entry.actor.username == "command:setup_periodic_tasks"
+    event = AuditEvent.objects.get(
+        action="config.create", object_type="django_celery_beat.periodictask", object_id=task.pk
+    )
+    assert event.actor_name == "command:setup_periodic_tasks"
