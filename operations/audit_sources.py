@@ -44,8 +44,10 @@ def _risk_object(action: RiskAction) -> dict[str, str]:
     return {"object_type": kind, "object_id": f"{scope}:{key}".strip(":")}
 
 
-def risk_action_chained(sender: type, instance: RiskAction, created: bool, **_: Any) -> None:
-    if not created:
+def risk_action_chained(
+    sender: type, instance: RiskAction, created: bool, raw: bool = False, **_: Any
+) -> None:
+    if not created or raw:  # raw: fixtures and test-database restores, not actions
         return
     audit_event_append(
         action=f"risk.{instance.action}",
@@ -59,9 +61,9 @@ def risk_action_chained(sender: type, instance: RiskAction, created: bool, **_: 
 
 
 def promotion_event_chained(
-    sender: type, instance: PromotionEvent, created: bool, **_: Any
+    sender: type, instance: PromotionEvent, created: bool, raw: bool = False, **_: Any
 ) -> None:
-    if not created:
+    if not created or raw:  # raw: fixtures and test-database restores, not actions
         return
     audit_event_append(
         action=f"models.{instance.action}",
@@ -81,9 +83,11 @@ def promotion_event_chained(
     )
 
 
-def log_entry_chained(sender: type, instance: LogEntry, created: bool, **_: Any) -> None:
+def log_entry_chained(
+    sender: type, instance: LogEntry, created: bool, raw: bool = False, **_: Any
+) -> None:
     """A configuration change recorded by django-auditlog (secret fields already masked)."""
-    if not created:
+    if not created or raw:  # raw: fixtures and test-database restores, not actions
         return
     content_type = instance.content_type
     audit_event_append(

@@ -28,14 +28,13 @@ def _secret(name: str) -> str:
     return value
 
 
-for _name in SECRET_SETTINGS:
-    if env_secret(_name).lower().startswith(KNOWN_DEFAULT_SECRETS):
-        raise ImproperlyConfigured(f"{_name} is a known development default")
-
-
 SECRET_KEY = _secret("SECRET_KEY")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith(("dev-", "test-", "django-insecure")):
     raise ImproperlyConfigured("SECRET_KEY is too short or a known development key")
+
+for _name in SECRET_SETTINGS:
+    if env_secret(_name).lower().startswith(KNOWN_DEFAULT_SECRETS):
+        raise ImproperlyConfigured(f"{_name} is a known development default")
 
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
