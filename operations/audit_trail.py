@@ -53,9 +53,14 @@ def actor_roles(actor: AbstractBaseUser | None) -> list[str]:
 
 
 def _chain_head_lock() -> AuditChainHead:
-    """Lock the head row; the first append ever creates it (a conflict-free insert)."""
-    AuditChainHead.objects.bulk_create([AuditChainHead()], ignore_conflicts=True)
-    return AuditChainHead.objects.select_for_update().get(pk=AuditChainHead.SINGLETON_ID)
+    """Lock the head row; the first append ever creates it (a conflict-free insert, so two
+    first appends racing both end up locking the one row)."""
+    heads = AuditChainHead.objects.select_for_update()
+    head = heads.filter(pk=AuditChainHead.SINGLETON_ID).first()
+    if head is None:
+        AuditChainHead.objects.bulk_create([AuditChainHead()], ignore_conflicts=True)
+        head = heads.get(pk=AuditChainHead.SINGLETON_ID)
+    return head
 
 
 @transaction.atomic
