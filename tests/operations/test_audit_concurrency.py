@@ -11,7 +11,7 @@ from operations.audit_trail import audit_chain_verify, audit_event_append
 from operations.models import AuditEvent
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="SQLite already runs one writer at a time (IMMEDIATE transactions); the row "
