@@ -23,3 +23,7 @@ class ProviderError(TradingOpsError):
 
 class PermissionRefused(TradingOpsError):
     """The actor lacks the role or permission an action needs (or approves their own request)."""
+
+
+class ImmutableRecordError(TradingOpsError):
+    """A write that would change or delete an append-only record (audit, decision, event)."""

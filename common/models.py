@@ -1,6 +1,12 @@
-"""Abstract base for every concrete model: creation and update timestamps."""
+"""Abstract bases for concrete models: timestamps, and append-only records."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
 
 from django.db import models
+
+from common.exceptions import ImmutableRecordError
 
 
 class BaseModel(models.Model):
@@ -9,3 +15,80 @@ class BaseModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk writes that would rewrite or erase append-only rows are refused.
+
+    ``update`` may touch only the model's ``resolution_fields`` (the one step some records
+    have, e.g. a change request's decision); ``delete`` is always refused. Retention pruning
+    of the audit log is the one deliberate exception and says so where it happens.
+    """
+
+    def update(self, **kwargs: Any) -> int:
+        forbidden = set(kwargs) - set(self.model.resolution_fields)
+        if forbidden:
+            raise ImmutableRecordError(
+                f"{self.model.__name__} is append-only: {', '.join(sorted(forbidden))} "
+                "cannot be changed"
+            )
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
+        # Bulk updates skip save(), so the "only while open" rule could not be checked.
+        raise ImmutableRecordError(f"{self.model.__name__} rows cannot be bulk-updated")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ImmutableRecordError(f"{self.model.__name__} rows cannot be deleted")
+
+
+class AppendOnlyModel(models.Model):
+    """A record written once: ``save()`` on a stored row and ``delete()`` are refused.
+
+    A model with a resolution step lists the fields that step sets in ``resolution_fields``
+    and says in ``resolution_open`` whether the stored row may still be resolved; every other
+    field stays as first written. The check compares with the stored row, so a service that
+    calls ``save()`` after setting only resolution fields keeps working.
+    """
+
+    resolution_fields: ClassVar[tuple[str, ...]] = ()
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            kwargs["update_fields"] = self._resolution_changes()
+            if not kwargs["update_fields"]:
+                return
+        super().save(*args, **kwargs)
+
+    def _resolution_changes(self) -> list[str]:
+        stored = type(self)._base_manager.get(pk=self.pk)
+        changed = [
+            field.attname
+            for field in self._meta.concrete_fields
+            if getattr(stored, field.attname) != getattr(self, field.attname)
+        ]
+        forbidden = [name for name in changed if name not in self.resolution_fields]
+        if forbidden:
+            raise ImmutableRecordError(
+                f"{type(self).__name__} {self.pk} is append-only: "
+                f"{', '.join(forbidden)} cannot be changed"
+            )
+        if changed and not self.resolution_open(stored):
+            raise ImmutableRecordError(f"{type(self).__name__} {self.pk} is already resolved")
+        # auto_now fields (updated_at) refresh themselves on every save they take part in.
+        auto = [f.attname for f in self._meta.concrete_fields if getattr(f, "auto_now", False)]
+        if not changed:
+            return []
+        return [*changed, *(name for name in auto if name in self.resolution_fields)]
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableRecordError(f"{type(self).__name__} {self.pk} cannot be deleted")
+
+    def resolution_open(self, stored: AppendOnlyModel) -> bool:
+        """Whether the stored row may still take its resolution (default: always)."""
+        return True

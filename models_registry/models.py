@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from common.exceptions import ValidationFailed
-from common.models import BaseModel
+from common.models import AppendOnlyModel, BaseModel
 from marketdata.choices import Timeframe
 from marketdata.models import Instrument
 from models_registry.choices import (
@@ -243,7 +243,7 @@ class ModelAlias(models.Model):
         return f"{self.registered_model_id}@{self.alias}"
 
 
-class PromotionApproval(models.Model):
+class PromotionApproval(AppendOnlyModel):
     """A permitted person's sign-off that a version may become champion (four eyes)."""
 
     model_version = models.ForeignKey(
@@ -269,7 +269,7 @@ class PromotionApproval(models.Model):
         return f"{self.model_version_id} approved by {self.approved_by_name}"
 
 
-class PromotionEvent(models.Model):
+class PromotionEvent(AppendOnlyModel):
     """Immutable record of every alias change and blocked promotion: who, why, which request.
 
     ``gates`` holds each gate's result as judged at that moment.

@@ -20,6 +20,7 @@ from execution.selectors import order_counts_by_status, pnl_by_strategy
 from marketdata.selectors import newest_bar_times
 from marketdata.timeframes import timeframe_delta
 from models_registry.selectors import champion_versions
+from operations.models import AuditChainVerification
 from operations.scheduler import STATES
 from operations.selectors import daily_loss_utilisation, periodic_task_status
 from risk.selectors import kill_switch_get
@@ -120,10 +121,26 @@ def _models() -> Iterator[GaugeMetricFamily]:
     yield champion
 
 
+def _audit() -> Iterator[GaugeMetricFamily]:
+    latest = AuditChainVerification.objects.order_by("-verified_at", "-id").first()
+    if latest is None:
+        return  # never verified yet: no series, rather than a false "broken"
+    yield GaugeMetricFamily(
+        "tradingops_audit_chain_valid",
+        "1 if the last verification of the audit hash chain found it intact, else 0.",
+        value=1.0 if latest.valid else 0.0,
+    )
+    yield GaugeMetricFamily(
+        "tradingops_audit_chain_last_verified_timestamp_seconds",
+        "Unix time of the last audit chain verification.",
+        value=latest.verified_at.timestamp(),
+    )
+
+
 class DatabaseStateCollector(Collector):
     """Each area is read on its own: one failing query drops that area, not the scrape."""
 
-    areas = (_scheduler, _marketdata, _risk, _execution, _models)
+    areas = (_scheduler, _marketdata, _risk, _execution, _models, _audit)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         for area in self.areas:

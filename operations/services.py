@@ -35,8 +35,8 @@ class ScheduledTask:
 
 
 def scheduled_tasks() -> list[ScheduledTask]:
-    """The loop's periodic tasks: ingest, then predict and trade, once a bar each; and the
-    stamp on expired temporary risk overrides."""
+    """The loop's periodic tasks: ingest, then predict and trade, once a bar each; the
+    stamp on expired temporary risk overrides; the daily audit chain verification."""
     return [
         ScheduledTask("ingest-bars", "marketdata.ingest_bars", settings.SCHEDULE_INGEST_SECONDS),
         ScheduledTask(
@@ -52,6 +52,11 @@ def scheduled_tasks() -> list[ScheduledTask]:
             "expire-risk-overrides",
             "risk.expire_overrides",
             settings.SCHEDULE_RISK_OVERRIDES_SECONDS,
+        ),
+        ScheduledTask(
+            "verify-audit-chain",
+            "operations.verify_audit_chain",
+            settings.SCHEDULE_AUDIT_VERIFY_SECONDS,
         ),
     ]
 

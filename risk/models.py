@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from common.models import BaseModel
+from common.models import AppendOnlyModel, BaseModel
 from risk.choices import (
     ChangeRequestKind,
     ChangeRequestStatus,
@@ -56,7 +56,7 @@ class KillSwitch(models.Model):
         return "Kill switch: ENGAGED" if self.engaged else "Kill switch: released"
 
 
-class KillSwitchEvent(models.Model):
+class KillSwitchEvent(AppendOnlyModel):
     """Immutable record of each engage or release: who, when, why, from which request."""
 
     action = models.CharField(max_length=8, choices=KillSwitchAction)
@@ -251,7 +251,7 @@ class RiskLimit(BaseModel):
         return self.strategy or self.symbol
 
 
-class RiskDecision(models.Model):
+class RiskDecision(AppendOnlyModel):
     """Every pre-trade decision, approved or not, with each reason and limit utilisation."""
 
     client_order_id = models.CharField(max_length=128, db_index=True)
@@ -316,12 +316,15 @@ class TradingStateSetting(BaseModel):
         return f"{self.scope} {self.key or ''}: {self.state}".replace("  ", " ")
 
 
-class TemporaryLimitOverride(BaseModel):
+class TemporaryLimitOverride(BaseModel, AppendOnlyModel):
     """A limit value that holds until ``expires_at``, then reverts by itself.
 
     The guard ignores an expired override at read time, so reverting needs no task; the
     periodic ``risk.expire_overrides`` only stamps ``reverted_at`` and writes the audit row.
+    Append-only: stamping ``reverted_at`` once is the only change a stored override takes.
     """
+
+    resolution_fields = ("reverted_at", "updated_at")
 
     scope = models.CharField(max_length=10, choices=Scope)
     key = models.CharField(max_length=64, blank=True)
@@ -339,6 +342,9 @@ class TemporaryLimitOverride(BaseModel):
     def __str__(self) -> str:
         return f"{self.scope} {self.key} {self.field}={self.value} until {self.expires_at}"
 
+    def resolution_open(self, stored: AppendOnlyModel) -> bool:
+        return stored.reverted_at is None  # type: ignore[attr-defined]
+
 
 class RestrictedInstrument(BaseModel):
     """An instrument no strategy may trade (compliance restriction list)."""
@@ -353,13 +359,23 @@ class RestrictedInstrument(BaseModel):
         return self.symbol
 
 
-class ChangeRequest(models.Model):
+class ChangeRequest(AppendOnlyModel):
     """A change that needs a second person (four-eyes): the request and its approval.
 
     ``payload`` says what to apply, ``before`` what it replaces. The approver must hold
     ``risk.approve_change`` and cannot be the requester; a request expires after
-    ``RISK_CHANGE_REQUEST_TTL_MINUTES``.
+    ``RISK_CHANGE_REQUEST_TTL_MINUTES``. Append-only: the decision fields are set once, while
+    the request is pending; the request itself never changes.
     """
+
+    resolution_fields = (
+        "status",
+        "decided_by_id",
+        "decided_by_name",
+        "decision_reason",
+        "decision_request_id",
+        "decided_at",
+    )
 
     kind = models.CharField(max_length=24, choices=ChangeRequestKind)
     status = models.CharField(
@@ -388,8 +404,11 @@ class ChangeRequest(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.requested_by_name}: {self.status}"
 
+    def resolution_open(self, stored: AppendOnlyModel) -> bool:
+        return stored.status == ChangeRequestStatus.PENDING  # type: ignore[attr-defined]
 
-class RiskAction(models.Model):
+
+class RiskAction(AppendOnlyModel):
     """Immutable audit row of every risk action: who, why, which request, before and after."""
 
     action = models.CharField(max_length=40, db_index=True)
@@ -408,7 +427,7 @@ class RiskAction(models.Model):
         return f"{self.action} by {self.actor_name}"
 
 
-class RiskTrip(models.Model):
+class RiskTrip(AppendOnlyModel):
     """An automatic trip: which limit, the value that breached it, the action taken, when."""
 
     limit = models.CharField(max_length=40)

@@ -13,6 +13,17 @@ def current_request_id() -> str:
     return str(structlog.contextvars.get_contextvars().get("request_id", "") or "")
 
 
+def audit_correlation_id() -> str | None:
+    """django-auditlog's correlation id: the current request ID, None outside a request."""
+    return current_request_id() or None
+
+
+def audit_mask(value: str) -> str:
+    """What django-auditlog stores for a secret-like field: nothing of the value itself
+    (its default mask keeps half the characters)."""
+    return "********"
+
+
 class RequestIdHeaderMiddleware:
     """Echo django-structlog's request ID as ``X-Request-ID`` and keep it on the request."""
 

@@ -46,7 +46,7 @@ def test_an_edited_or_deleted_released_migration_is_reported(manifest):
 
 
 def test_migrations_since_the_release_are_the_unreleased_ones(manifest):
-    assert ("operations", "0001_runbooks_readiness_incidents") in check.unreleased(manifest)
+    assert ("operations", "0001_initial") in check.unreleased(manifest)
     assert ("risk", "0001_initial") not in check.unreleased(manifest)
 
 
@@ -59,7 +59,7 @@ def test_record_writes_every_migration_on_disk_and_keeps_approved_marks(tmp_path
     assert json.loads(path.read_text()) == recorded
     assert recorded["release"] == "2026.12.0"
     assert recorded["approved_incompatible"] == {"a.0002_x": "contract"}
-    assert recorded["released"]["operations"] == "0001_runbooks_readiness_incidents"
+    assert recorded["released"]["operations"] == "0001_initial"
     assert check.unreleased(recorded) == []
 
 

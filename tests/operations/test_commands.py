@@ -50,6 +50,7 @@ def test_ops_status_prints_one_json_object_describing_the_loop(
         "expire-risk-overrides",
         "ingest-bars",
         "predict-and-trade",
+        "verify-audit-chain",
     ]
     assert all(t["last_outcome"] is None for t in status["periodic_tasks"])
 

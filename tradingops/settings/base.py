@@ -20,8 +20,32 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 VAR_DIR = Path(env.str("TRADINGOPS_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
+
+def env_secret(name: str, default: str = "") -> str:
+    """A secret from the file named by NAME_FILE (Docker/K8s secrets), else from NAME.
+
+    Every setting in SECRET_SETTINGS is read this way and nowhere else: never from a default
+    in code outside dev and test settings, never logged (tradingops.logging redacts them).
+    """
+    path = env.str(f"{name}_FILE", default="")
+    return Path(path).read_text().strip() if path else env.str(name, default=default)
+
+
+# Settings that hold credentials: each also accepts NAME_FILE; production refuses the dev and
+# test defaults (tradingops.settings.production).
+SECRET_SETTINGS = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "REDIS_URL",
+    "MONITORING_TOKEN",
+    "ALPACA_API_KEY_ID",
+    "ALPACA_API_SECRET_KEY",
+    "POLYGON_API_KEY",
+)
+
 # Secrets: no default here; dev and test settings provide throwaway values.
-SECRET_KEY = env.str("SECRET_KEY", default="")
+SECRET_KEY = env_secret("SECRET_KEY")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -64,6 +88,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "tradingops.urls"
+# Debug pages and error mails mask connection URLs as well as keys and tokens.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "tradingops.errors.SecretSettingsReporterFilter"
 WSGI_APPLICATION = "tradingops.wsgi.application"
 ASGI_APPLICATION = "tradingops.asgi.application"
 
@@ -87,8 +113,11 @@ TEMPLATES = [
 # SQLite is shared by web, worker and beat on embedded defaults: WAL lets readers run beside
 # the one writer, IMMEDIATE transactions take the write lock up front (no deadlock on upgrade)
 # and the timeout makes a writer wait instead of failing with "database is locked".
+DATABASE_URL = env_secret("DATABASE_URL")
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'tradingops.sqlite3'}")
+    "default": environ.Env.db_url_config(
+        DATABASE_URL or f"sqlite:///{VAR_DIR / 'tradingops.sqlite3'}"
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -104,7 +133,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
-REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_URL = env_secret("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -153,7 +182,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery ---------------------------------------------------------------------------------
 # Without a broker URL the filesystem transport needs no server: messages are files under var/.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL", default="filesystem://")
 BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for sub in ("queue", "processed", "control"):
@@ -237,18 +266,12 @@ MARKETDATA_BAR_CACHE_TTL_S = env.int("MARKETDATA_BAR_CACHE_TTL_S", default=3600)
 MARKETDATA_INGEST_COMMIT_EVERY = env.int("MARKETDATA_INGEST_COMMIT_EVERY", default=50)
 
 
-def _optional_secret(name: str) -> str:
-    """A provider key from NAME or from the file NAME_FILE; empty when neither is set."""
-    path = env.str(f"{name}_FILE", default="")
-    return Path(path).read_text().strip() if path else env.str(name, default="")
-
-
 # Real providers (staging and production): keys only from the environment or secret files.
-ALPACA_API_KEY_ID = _optional_secret("ALPACA_API_KEY_ID")
-ALPACA_API_SECRET_KEY = _optional_secret("ALPACA_API_SECRET_KEY")
+ALPACA_API_KEY_ID = env_secret("ALPACA_API_KEY_ID")
+ALPACA_API_SECRET_KEY = env_secret("ALPACA_API_SECRET_KEY")
 ALPACA_DATA_URL = env.str("ALPACA_DATA_URL", default="https://data.alpaca.markets")
 ALPACA_DATA_FEED = env.str("ALPACA_DATA_FEED", default="iex")  # or "sip" with a subscription
-POLYGON_API_KEY = _optional_secret("POLYGON_API_KEY")
+POLYGON_API_KEY = env_secret("POLYGON_API_KEY")
 POLYGON_BASE_URL = env.str("POLYGON_BASE_URL", default="https://api.polygon.io")
 # Equities without their own calendar follow this exchange's sessions; crypto is 24/7.
 MARKETDATA_EQUITY_CALENDAR = env.str("MARKETDATA_EQUITY_CALENDAR", default="XNYS")
@@ -367,7 +390,7 @@ SCHEDULE_DATASET_SECONDS = env.int("SCHEDULE_DATASET_SECONDS", default=86400)
 SCHEDULE_DRIFT_SECONDS = env.int("SCHEDULE_DRIFT_SECONDS", default=3600)
 # Bearer token that lets a monitoring system read /health and /health/<area> (no default:
 # without it only signed-in staff can).
-MONITORING_TOKEN = env.str("MONITORING_TOKEN", default="")
+MONITORING_TOKEN = env_secret("MONITORING_TOKEN")
 # How far past its next run a periodic task may be before it counts as late.
 SCHEDULER_GRACE_SECONDS = env.int("SCHEDULER_GRACE_SECONDS", default=60)
 
@@ -398,3 +421,15 @@ OPERATIONS_BACKUP_MAX_AGE_HOURS = env.float("OPERATIONS_BACKUP_MAX_AGE_HOURS", d
 # how long workers get to finish their current task (warm shutdown).
 OPERATIONS_SHUTDOWN_ORDER_TIMEOUT_S = env.float("OPERATIONS_SHUTDOWN_ORDER_TIMEOUT_S", default=60.0)
 OPERATIONS_SHUTDOWN_DRAIN_TIMEOUT_S = env.float("OPERATIONS_SHUTDOWN_DRAIN_TIMEOUT_S", default=60.0)
+
+# --- Audit trail ----------------------------------------------------------------------------
+# django-auditlog stores the request ID (django-structlog's, also bound inside Celery tasks)
+# as each change's correlation id. Secret-like fields are excluded at registration (passwords)
+# or registered with mask_fields, which then show only a fixed mask.
+AUDITLOG_CID_GETTER = "tradingops.middleware.audit_correlation_id"
+AUDITLOG_MASK_CALLABLE = "tradingops.middleware.audit_mask"
+# Audit events (the hash chain) are kept this long before `prune_audit_events` may remove
+# them behind a checkpoint. Seven years covers SEC 17a-4's six and MiFID II's five to seven.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=7 * 366)
+# How often the chain is verified end to end (the `verify-audit-chain` periodic task).
+SCHEDULE_AUDIT_VERIFY_SECONDS = env.int("SCHEDULE_AUDIT_VERIFY_SECONDS", default=86400)

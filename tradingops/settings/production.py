@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -11,11 +10,18 @@ from tradingops.settings.base import *  # noqa: F403
 from tradingops.settings.base import (
     ALPACA_LIVE_TRADING,
     ALPACA_TRADING_BASE_URL,
+    AUDIT_RETENTION_DAYS,
     CELERY_BROKER_URL,
+    DATABASE_URL,
     DATABASES,
     MIDDLEWARE,
+    SECRET_SETTINGS,
     env,
+    env_secret,
 )
+
+# Values that ship in the repository (dev/test settings, compose, docs): never in production.
+KNOWN_DEFAULT_SECRETS = ("dev-", "test-", "django-insecure", "changeme", "change-me")
 
 
 def _alpaca_is_paper(url: str) -> bool:
@@ -26,9 +32,8 @@ def _alpaca_is_paper(url: str) -> bool:
 
 
 def _secret(name: str) -> str:
-    """Read a secret from NAME, or from the file named by NAME_FILE (Docker/K8s secrets)."""
-    path = env.str(f"{name}_FILE", default="")
-    value = Path(path).read_text().strip() if path else env.str(name, default="")
+    """A required secret from NAME or NAME_FILE (Docker/K8s secrets)."""
+    value = env_secret(name)
     if not value:
         raise ImproperlyConfigured(f"{name} (or {name}_FILE) must be set in production")
     return value
@@ -38,12 +43,16 @@ SECRET_KEY = _secret("SECRET_KEY")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith(("dev-", "test-", "django-insecure")):
     raise ImproperlyConfigured("SECRET_KEY is too short or a known development key")
 
+for _name in SECRET_SETTINGS:
+    if env_secret(_name).lower().startswith(KNOWN_DEFAULT_SECRETS):
+        raise ImproperlyConfigured(f"{_name} is a known development default")
+
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the real host names (no '*')")
 
-if not env.str("DATABASE_URL", default=""):
+if not DATABASE_URL:
     raise ImproperlyConfigured("DATABASE_URL must be set in production (PostgreSQL)")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     raise ImproperlyConfigured("SQLite is for embedded defaults only; use PostgreSQL")
@@ -81,3 +90,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Health probes come over plain HTTP from inside the cluster.
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
+
+# SEC 17a-4 keeps most broker-dealer records six years: never prune the audit chain sooner.
+if AUDIT_RETENTION_DAYS < 6 * 365:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least six years in production")

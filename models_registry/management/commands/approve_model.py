@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from common.actors import AuditedCommand
 from common.exceptions import TradingOpsError
 from models_registry.management.commands._common import actor, version_of
 from models_registry.services import model_version_approve
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Approve a version for promotion as --actor (needs approve_promotion; not the trainer)."
 
     def add_arguments(self, parser: CommandParser) -> None:

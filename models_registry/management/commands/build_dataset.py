@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from common.actors import AuditedCommand
 from common.exceptions import TradingOpsError
 from models_registry.services import dataset_snapshot_build
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Snapshot features and labels of the stored bars as an immutable, hashed Parquet file."
 
     def add_arguments(self, parser: CommandParser) -> None:

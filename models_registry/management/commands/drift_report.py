@@ -5,8 +5,9 @@ import math
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from common.actors import AuditedCommand
 from common.exceptions import TradingOpsError
 from models_registry import drift
 from models_registry.management.commands._common import model_for
@@ -25,7 +26,7 @@ def _jsonable(value: object) -> object:
     return value
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Drift of CURRENT against REFERENCE (two Parquet files of numeric columns): per column "
         "PSI and KS (or Wasserstein), and whether the dataset drifted. With --strategy, a "

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from common.actors import AuditedCommand
 from common.exceptions import TradingOpsError
 from models_registry.management.commands._common import actor, add_actor, version_of
 from models_registry.services import PromotionBlocked, model_version_promote, promotion_gates
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Promote a version to champion through the gates (--check only shows the gates)."
 
     def add_arguments(self, parser: CommandParser) -> None:

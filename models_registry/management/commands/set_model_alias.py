@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from common.actors import AuditedCommand
 from common.exceptions import TradingOpsError
 from models_registry.management.commands._common import actor, add_actor, model_for, version_of
 from models_registry.services import model_alias_clear, model_version_alias_set
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Make a version the challenger or shadow of its model, or clear that alias."
 
     def add_arguments(self, parser: CommandParser) -> None:

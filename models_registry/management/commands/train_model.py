@@ -2,15 +2,16 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from common.actors import AuditedCommand
 from common.exceptions import TradingOpsError
 from models_registry.management.commands._common import actor, model_for
 from models_registry.selectors import aliases_of
 from models_registry.services import model_version_train
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Train a new version as a tracked run (embargoed hold-out, walk-forward, backtest)."
 
     def add_arguments(self, parser: CommandParser) -> None:

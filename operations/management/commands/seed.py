@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import os
 
-from django.core.management.base import BaseCommand
-
+from common.actors import AuditedCommand
 from operations.services import demo_seed
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Seed the demo: instruments, bar history, a champion baseline model, a strategy, the "
         "beat schedule and an operator account (password from TRADINGOPS_ADMIN_PASSWORD, or "

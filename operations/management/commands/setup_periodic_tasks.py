@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
+from common.actors import AuditedCommand
 from operations.services import periodic_tasks_setup
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Create the loop's periodic tasks by name, keeping schedules edited in admin."
 
     def add_arguments(self, parser: CommandParser) -> None:
