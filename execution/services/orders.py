@@ -131,7 +131,7 @@ def order_update_apply(*, update: OrderUpdate) -> bool:
         metrics.ORDER_ANOMALIES.labels(applied.anomaly).inc()
         logger.error(
             "order_anomaly", kind=applied.anomaly, client_order_id=update.order.client_order_id,
-            event=update.event, source=update.source, event_id=update.event_id,
+            update_event=update.event, source=update.source, event_id=update.event_id,
         )  # fmt: skip
     return applied.changed
 
@@ -356,6 +356,7 @@ def order_updates_poll(*, broker: Broker | None = None) -> PollReport:
             continue  # unknown at the broker: reconciliation reports the ghost
         if order.status == OrderStatus.PENDING_CANCEL and remote.status in order_states.WORKING:
             broker.cancel(remote.broker_order_id)
+            remote = broker.order_by_client_id(order.client_order_id) or remote
         if order_update_apply(update=_remote_update(remote, source=UpdateSource.POLL)):
             report.updates += 1
     return report
