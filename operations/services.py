@@ -72,7 +72,10 @@ def periodic_tasks_setup(*, reset_schedule: bool = False) -> list[PeriodicTask]:
     """
     tasks = []
     for wanted in scheduled_tasks():
-        interval, _ = IntervalSchedule.objects.get_or_create(
+        # An operator may have created the same interval in admin: reuse the oldest one.
+        interval = IntervalSchedule.objects.filter(
+            every=wanted.every_seconds, period=IntervalSchedule.SECONDS
+        ).order_by("pk").first() or IntervalSchedule.objects.create(
             every=wanted.every_seconds, period=IntervalSchedule.SECONDS
         )
         task, created = PeriodicTask.objects.get_or_create(

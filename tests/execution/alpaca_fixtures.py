@@ -1,7 +1,10 @@
 """Fixtures that start the Alpaca simulator in-process (port 0) over the project's bars.
 
 Imported by the Alpaca test modules. The simulator reads bars from its own thread, so these
-tests use ``transactional_db``: the bars are committed where that thread can see them.
+tests use ``transactional_db``: the bars are committed where that thread can see them, with
+serialized rollback, so the rows data migrations made (kill switch, roles) are back for the
+next test, and a plain flush's re-created content types never clash with a later
+serialized-rollback test.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ SIM_SECRET_KEY = "simulator-secret"
 
 
 @pytest.fixture
-def simulator(transactional_db, history, tmp_path):
+def simulator(django_db_serialized_rollback, transactional_db, history, tmp_path):
     """A running simulator with the ``history`` bars; fills only when a test ticks it."""
     server = simulator_server_build(
         db_path=tmp_path / "alpaca_simulator.sqlite3",
