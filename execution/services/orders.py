@@ -122,7 +122,7 @@ def order_update_apply(*, update: OrderUpdate) -> bool:
         applied = _apply_locked(update)
     if applied is None:
         return False
-    metrics.ORDER_UPDATES.labels(update.source, applied.outcome or "noop").inc()
+    metrics.ORDER_UPDATES.labels(update.source, applied.outcome).inc()
     if applied.fill_recorded:
         metrics.FILLS.labels(applied.broker).inc()
     if applied.changed and applied.status:

@@ -13,7 +13,7 @@ from django.db import transaction
 from common import clock
 from common.exceptions import ArtifactIntegrityError
 from execution import metrics
-from execution.brokers.contract import Broker
+from execution.brokers.contract import Broker, BrokerError
 from execution.choices import OrderStatus
 from execution.models import Order, Strategy
 from execution.selectors import (
@@ -291,7 +291,13 @@ def trading_cycle_run(*, request_id: str = "") -> CycleReport:
     Every step is idempotent, so a retried or doubled cycle changes nothing more.
     """
     broker = get_broker()
-    report = CycleReport(fills=order_updates_poll(broker=broker).fills)
+    report = CycleReport()
+    try:
+        report.fills = order_updates_poll(broker=broker).fills
+    except BrokerError as exc:
+        # The broker is unreachable: marks, risk checks and decisions still run; orders sent
+        # meanwhile wait in pending_new and the next poll resolves them.
+        logger.error("order_poll_failed", error=str(exc))
     positions_mark()
     _risk_observe()
     for strategy in strategy_list():
