@@ -76,3 +76,21 @@ def test_breaks_cannot_be_edited_in_admin(client, desk_operator, open_break):
     assert response.status_code == 403
     open_break.refresh_from_db()
     assert open_break.detail != "edited"
+
+
+def test_an_orders_page_shows_its_events(client, desk_operator, sent_order):
+    from execution.services import order_update_apply
+    from execution.services.orders import _remote_update
+
+    order, remote = sent_order()
+    order_update_apply(update=_remote_update(remote, source="stream"))
+    desk_operator.is_superuser = True
+    desk_operator.save()
+    client.force_login(desk_operator)
+
+    page = client.get(f"/admin/execution/order/{order.pk}/change/")
+
+    assert page.status_code == 200
+    assert b"pending_new" in page.content and b"stream" in page.content
+    assert client.get("/admin/execution/orderevent/").status_code == 200
+    assert client.get("/admin/execution/reconciliationrun/").status_code == 200
