@@ -11,6 +11,28 @@ VAR := $(or $(TRADINGOPS_VAR_DIR),var)
 DEMO_ENV = TRADINGOPS_CLOCK_SPEED=12 TRADINGOPS_CLOCK_ANCHOR=$$(cat $(VAR)/clock_anchor) \
 	SCHEDULE_INGEST_SECONDS=5 SCHEDULE_TRADE_SECONDS=5 PROMETHEUS_MULTIPROC_DIR=$(VAR)/prometheus
 
+# `make run EXECUTION_BROKER=alpaca` trades through the Alpaca protocol against the local
+# simulator (Procfile.alpaca-sim adds it and the trade stream); ALPACA_SIMULATOR=0 keeps the
+# ALPACA_* variables of the environment instead (a real paper account, see docs/staging.md).
+EXECUTION_BROKER ?= paper
+ALPACA_SIMULATOR ?= 1
+ALPACA_SIMULATOR_PORT ?= 18100
+ifeq ($(EXECUTION_BROKER),alpaca)
+ifeq ($(ALPACA_SIMULATOR),1)
+PROCFILE := Procfile.alpaca-sim
+BROKER_ENV = EXECUTION_BROKER=alpaca ALPACA_SIMULATOR_PORT=$(ALPACA_SIMULATOR_PORT) \
+	ALPACA_API_KEY_ID=simulator-key ALPACA_API_SECRET_KEY=simulator-secret \
+	ALPACA_TRADING_BASE_URL=http://127.0.0.1:$(ALPACA_SIMULATOR_PORT) \
+	ALPACA_TRADING_STREAM_URL=ws://127.0.0.1:$(ALPACA_SIMULATOR_PORT)/stream
+else
+PROCFILE := Procfile.alpaca
+BROKER_ENV = EXECUTION_BROKER=alpaca
+endif
+else
+PROCFILE := Procfile
+BROKER_ENV = EXECUTION_BROKER=$(EXECUTION_BROKER)
+endif
+
 .PHONY: run test lint format requirements ci clean
 
 $(BIN)/python:
@@ -25,11 +47,12 @@ run: $(INSTALLED)
 	mkdir -p $(VAR)
 	test -s $(VAR)/clock_anchor || date +%s > $(VAR)/clock_anchor
 	rm -rf $(VAR)/prometheus && mkdir -p $(VAR)/prometheus
-	export $(DEMO_ENV); \
+	export $(DEMO_ENV) $(BROKER_ENV); \
 	$(BIN)/python manage.py migrate --noinput && \
 	$(BIN)/python manage.py seed && \
 	echo "Admin: http://127.0.0.1:$${WEB_PORT:-8000}/admin/  API docs: /api/docs/" && \
-	exec $(BIN)/honcho start -f Procfile
+	echo "Broker: $(EXECUTION_BROKER) ($(PROCFILE))" && \
+	exec $(BIN)/honcho start -f $(PROCFILE)
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

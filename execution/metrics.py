@@ -44,7 +44,7 @@ RECONCILIATION_BREAKS = Counter(
 TRADE_STREAM_CONNECTED = Gauge(
     "tradingops_execution_trade_stream_connected",
     "1 while the trade-update stream is connected and authenticated, else 0.",
-    multiprocess_mode="max",
+    multiprocess_mode="livemax",  # a dead stream process must not read as connected
 )
 TRADE_STREAM_CONNECTS = Counter(
     "tradingops_execution_trade_stream_connects_total",

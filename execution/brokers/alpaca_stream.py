@@ -20,6 +20,7 @@ import structlog
 from alpaca.trading.stream import TradingStream
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 
 from execution import metrics
 from execution.brokers.alpaca import order_update_from_trade_update
@@ -86,7 +87,13 @@ class TradeUpdateHandler:
     """The coroutine TradingStream calls with each raw ``trade_updates`` message."""
 
     def __init__(self, apply: ApplyUpdate = _service_apply) -> None:
-        self._apply = sync_to_async(apply, thread_sensitive=True)
+        def apply_with_fresh_connection(*, update: OrderUpdate) -> bool:
+            # This process lives for days outside any request: drop a database connection
+            # that broke or expired before using it, as Django does per request.
+            close_old_connections()
+            return apply(update=update)
+
+        self._apply = sync_to_async(apply_with_fresh_connection, thread_sensitive=True)
 
     async def handle(self, message: Mapping[str, Any]) -> None:
         metrics.TRADE_STREAM_LAST_MESSAGE.set(time.time())

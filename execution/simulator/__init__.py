@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connections
+from django.db import close_old_connections, connections
 
 from common import clock
 from execution.simulator.core import AlpacaSimulator
@@ -46,4 +46,7 @@ def simulator_server_build(
         tick_s=settings.ALPACA_SIMULATOR_TICK_S if tick_s is None else tick_s,
         # The worker thread opened its own database connection: close it with the server.
         on_thread_exit=connections.close_all,
+        # A long-running process outside the request cycle: drop a broken or expired
+        # database connection before each call, as Django does per request.
+        before_call=close_old_connections,
     )

@@ -117,15 +117,21 @@ class AlpacaSimulator:
     def order_submit(self, payload: dict) -> dict:
         """POST /v2/orders. Unique client_order_id: a second submit is a 422, never an order."""
         spec = self._order_spec(payload)
-        if self.faults.take("reject", method="POST", path="/v2/orders"):
-            raise SimulatorError(403, 40310000, "insufficient buying power")
+        reject = self.faults.take("reject", method="POST", path="/v2/orders")
+        if reject is not None:
+            status = int(reject.params.get("status", 403))
+            code = 40310000 if status == 403 else status * 100_000
+            raise SimulatorError(
+                status, code, reject.params.get("message", "insufficient buying power")
+            )
         if spec.side == "buy":
             self._check_buying_power(spec)
         doc = self._new_order_doc(spec)
+        doc["expires_at"] = self._expiry(spec)
         with self.store.atomic():
             try:
                 self.store.order_insert(
-                    doc, cursor=doc["submitted_at"], expires_at=self._expiry(spec)
+                    doc, cursor=doc["submitted_at"], expires_at=doc["expires_at"]
                 )
             except DuplicateClientOrderId:
                 raise SimulatorError(422, 40010001, "client_order_id must be unique") from None
@@ -182,6 +188,8 @@ class AlpacaSimulator:
         old = self.order_get(order_id)
         if old["status"] in {"filled", "canceled", "expired", "rejected", "replaced"}:
             raise invalid(f"order is not replaceable (status {old['status']})")
+        # What the old order filled stays with it; the replacement works the quantity asked
+        # for, by default what was left.
         qty = decimal_field(payload, "qty") or Decimal(old["qty"]) - Decimal(old["filled_qty"])
         limit_price = decimal_field(payload, "limit_price")
         if limit_price is not None and old["type"] != "limit":
@@ -197,13 +205,13 @@ class AlpacaSimulator:
         )
         self._validate_tif(spec.time_in_force)
         new = self._new_order_doc(spec)
-        new["replaces"] = old["id"]
+        new.update(replaces=old["id"], expires_at=self._expiry(spec))
         at = new["submitted_at"]
         old.update(status="replaced", replaced_at=at, replaced_by=new["id"], updated_at=at)
         with self.store.atomic():
             try:
                 cursor = self._cursor_of(old["id"])
-                self.store.order_insert(new, cursor=cursor, expires_at=self._expiry(spec))
+                self.store.order_insert(new, cursor=cursor, expires_at=new["expires_at"])
             except DuplicateClientOrderId:
                 raise SimulatorError(422, 40010001, "client_order_id must be unique") from None
             self.store.order_save(old)
@@ -215,6 +223,7 @@ class AlpacaSimulator:
     def tick(self) -> int:
         """Advance every working order over the bars that closed; returns executions made."""
         now, made = self.now(), 0
+        bars_by_start: dict[tuple[str, str], list[engine.SimBar]] = {}
         for doc, cursor, expires_at in self.store.working_orders():
             working = engine.WorkingOrder(
                 side=doc["side"],
@@ -225,7 +234,10 @@ class AlpacaSimulator:
                 limit_price=_decimal_or_none(doc["limit_price"]),
                 expires_at=parse_time(expires_at) if expires_at else None,
             )
-            bars = self.market.bars_since(doc["symbol"], working.cursor, now)
+            key = (doc["symbol"], cursor)  # orders placed together share their bars
+            if key not in bars_by_start:
+                bars_by_start[key] = self.market.bars_since(doc["symbol"], working.cursor, now)
+            bars = bars_by_start[key]
             step = engine.order_step(
                 working,
                 bars,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 
 BPS = Decimal("0.0001")
 CENT = Decimal("0.01")
@@ -68,10 +68,12 @@ def tick_size(price: Decimal) -> Decimal:
 
 
 def slipped_price(open_price: Decimal, side: str, slippage_bps: Decimal) -> Decimal:
-    """The open moved against the trader: buyers pay up, sellers receive less."""
+    """The open moved against the trader: buyers pay up, sellers receive less, and the
+    rounding to the tick goes against them too."""
     signed = slippage_bps if side == "buy" else -slippage_bps
     price = open_price * (1 + signed * BPS)
-    return price.quantize(tick_size(price))
+    rounding = ROUND_CEILING if side == "buy" else ROUND_FLOOR
+    return price.quantize(tick_size(price), rounding=rounding)
 
 
 def participation_cap(volume: Decimal, participation_rate: Decimal) -> Decimal | None:

@@ -29,12 +29,16 @@ class DatabaseMarket:
     def __init__(self, *, timeframe: str | None = None) -> None:
         self.timeframe = timeframe or settings.MARKETDATA_TIMEFRAME
         self.delta = timeframe_delta(self.timeframe)
+        self._instruments: dict[str, Instrument] = {}
 
     def _instrument(self, symbol: str) -> Instrument | None:
-        try:
-            return selectors.instrument_get(symbol=symbol)
-        except NotFound:
-            return None
+        # Instruments are fixed for a run; unknown symbols are asked again (one may be added).
+        if symbol not in self._instruments:
+            try:
+                self._instruments[symbol] = selectors.instrument_get(symbol=symbol)
+            except NotFound:
+                return None
+        return self._instruments[symbol]
 
     def knows(self, symbol: str) -> bool:
         return self._instrument(symbol) is not None

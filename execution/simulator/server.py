@@ -46,11 +46,13 @@ class SimulatorServer:
         secret_key: str,
         tick_s: float = 0.3,
         on_thread_exit: Callable[[], None] | None = None,
+        before_call: Callable[[], None] | None = None,
     ) -> None:
         self.sim = simulator
         self.key_id, self.secret_key = key_id, secret_key
         self.tick_s = tick_s
         self.on_thread_exit = on_thread_exit
+        self.before_call = before_call
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alpaca-simulator")
         self.sockets: set[web.WebSocketResponse] = set()
         self.listeners: set[web.WebSocketResponse] = set()
@@ -64,7 +66,8 @@ class SimulatorServer:
         self.loop = asyncio.get_running_loop()
         self.events: asyncio.Queue[dict] = asyncio.Queue()
         self.sim.publish = self._publish_threadsafe
-        self.runner = web.AppRunner(self.build_app())
+        # On stop, answers held back by a "timeout" fault are not worth waiting for.
+        self.runner = web.AppRunner(self.build_app(), shutdown_timeout=0.5)
         await self.runner.setup()
         await web.TCPSite(self.runner, host, port).start()
         self.port = self.runner.addresses[0][1]
@@ -87,8 +90,13 @@ class SimulatorServer:
     async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a simulator method on its single worker thread."""
         return await self.loop.run_in_executor(
-            self.executor, functools.partial(fn, *args, **kwargs)
+            self.executor, functools.partial(self._run_call, fn, *args, **kwargs)
         )
+
+    def _run_call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if self.before_call is not None:
+            self.before_call()
+        return fn(*args, **kwargs)
 
     def build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._errors, self._auth, self._request_faults])
@@ -433,6 +441,8 @@ class SimulatorThread:
         return f"ws://{self.host}:{self.server.port}/stream"
 
     def stop(self) -> None:
+        if not self.loop.is_running():
+            return  # stopped already
         asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)

@@ -9,27 +9,50 @@ serialized-rollback test.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from alpaca.trading.client import TradingClient
 
 from execution.simulator import simulator_server_build
 from execution.simulator.control import SimulatorControl
 from execution.simulator.server import SimulatorThread
+from marketdata.services import bars_ingest
+from marketdata.timeframes import last_complete_bar_end
 
 SIM_KEY_ID = "simulator-key"
 SIM_SECRET_KEY = "simulator-secret"
 
 
+SIM_HISTORY_BARS = 30
+
+
 @pytest.fixture
-def simulator(django_db_serialized_rollback, transactional_db, history, tmp_path):
-    """A running simulator with the ``history`` bars; fills only when a test ticks it."""
+def sim_history(
+    django_db_serialized_rollback, transactional_db, instruments, provider, frozen_clock
+):
+    """A short bar history (prices for buying power and marks) up to the frozen time."""
+    end = last_complete_bar_end(frozen_clock.now(), "1m")
+    bars_ingest(provider=provider, start=end - timedelta(minutes=SIM_HISTORY_BARS), end=end)
+    return instruments
+
+
+@pytest.fixture
+def sim_db_path(tmp_path):
+    return tmp_path / "alpaca_simulator.sqlite3"
+
+
+def simulator_start(db_path) -> SimulatorThread:
     server = simulator_server_build(
-        db_path=tmp_path / "alpaca_simulator.sqlite3",
-        key_id=SIM_KEY_ID,
-        secret_key=SIM_SECRET_KEY,
-        tick_s=0,
+        db_path=db_path, key_id=SIM_KEY_ID, secret_key=SIM_SECRET_KEY, tick_s=0
     )
-    handle = SimulatorThread(server).start()
+    return SimulatorThread(server).start()
+
+
+@pytest.fixture
+def simulator(sim_history, sim_db_path):
+    """A running simulator over the project's bars; fills only when a test ticks it."""
+    handle = simulator_start(sim_db_path)
     yield handle
     handle.stop()
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 from alpaca.trading.enums import QueryOrderStatus
 from alpaca.trading.requests import GetOrdersRequest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import CommandError, call_command
 
 from execution.brokers.alpaca import AlpacaBroker
 from execution.brokers.contract import (
@@ -71,8 +73,9 @@ def test_submit_returns_the_accepted_order_and_it_fills_with_an_execution_id(
 def test_timeout_after_the_broker_accepted_leaves_exactly_one_order(
     simulator, control, trading_client
 ):
-    broker = make_broker(simulator, timeout_s=0.3)
-    control.arm("timeout", count=1, delay_s=1.0, method="POST", path="/v2/orders")
+    # A healthy answer comes well within 1 s even on a loaded machine; the late one never does.
+    broker = make_broker(simulator, timeout_s=1.0)
+    control.arm("timeout", count=1, delay_s=2.5, method="POST", path="/v2/orders")
 
     order = broker.submit(buy("cause-42"))
 
@@ -166,3 +169,25 @@ def test_cancel_and_replace_a_working_limit_order(broker):
     broker.cancel(replacement.broker_order_id)
     assert broker.open_orders() == []
     assert broker.order_get(replacement.broker_order_id).status == "canceled"
+
+
+def test_from_settings_talks_to_the_configured_url(simulator, settings):
+    settings.ALPACA_API_KEY_ID, settings.ALPACA_API_SECRET_KEY = SIM_KEY_ID, SIM_SECRET_KEY
+    settings.ALPACA_TRADING_BASE_URL = simulator.base_url
+
+    assert AlpacaBroker.from_settings().account().cash == Decimal(100000)
+
+
+def test_from_settings_without_keys_is_a_configuration_error(settings):
+    settings.ALPACA_API_KEY_ID = settings.ALPACA_API_SECRET_KEY = ""
+
+    with pytest.raises(ImproperlyConfigured, match="ALPACA_API_KEY_ID"):
+        AlpacaBroker.from_settings()
+
+
+@pytest.mark.parametrize("command", ["run_trade_stream", "run_broker_simulator"])
+def test_the_alpaca_processes_refuse_to_start_without_keys(command, settings):
+    settings.ALPACA_API_KEY_ID = settings.ALPACA_API_SECRET_KEY = ""
+
+    with pytest.raises(CommandError, match="ALPACA_API_KEY_ID"):
+        call_command(command)

@@ -50,14 +50,14 @@ def broker(simulator) -> AlpacaBroker:
 
 
 @pytest.fixture
-def desk(history):
-    return StrategyFactory(name="sim-desk", instruments=history)
+def desk(sim_history):
+    return StrategyFactory(name="sim-desk", instruments=sim_history)
 
 
 @pytest.fixture
-def submit(desk, history):
+def submit(desk, sim_history):
     def send(broker, symbol_index=0, side="buy", quantity="10", minutes_ago=0):
-        instrument = history[symbol_index]
+        instrument = sim_history[symbol_index]
         bar = Bar.objects.filter(instrument=instrument).order_by("-timestamp")[minutes_ago]
         return order_submit(
             strategy=desk, instrument=instrument, side=side, quantity=Decimal(quantity),
