@@ -35,12 +35,21 @@ class ScheduledTask:
 
 
 def scheduled_tasks() -> list[ScheduledTask]:
-    """The loop's periodic tasks: ingest, then predict and trade, once a bar each; the
+    """The loop's periodic tasks: ingest, then predict and trade, once a bar each; the poll
+    of order updates (the stream's fallback) and the reconciliation with the broker; the
     stamp on expired temporary risk overrides; the daily audit chain verification."""
     return [
         ScheduledTask("ingest-bars", "marketdata.ingest_bars", settings.SCHEDULE_INGEST_SECONDS),
         ScheduledTask(
             "predict-and-trade", "execution.predict_and_trade", settings.SCHEDULE_TRADE_SECONDS
+        ),
+        ScheduledTask(
+            "poll-order-updates",
+            "execution.poll_order_updates",
+            settings.SCHEDULE_ORDER_POLL_SECONDS,
+        ),
+        ScheduledTask(
+            "reconcile-broker", "execution.reconcile", settings.SCHEDULE_RECONCILE_SECONDS
         ),
         ScheduledTask(
             "build-dataset", "models_registry.build_dataset", settings.SCHEDULE_DATASET_SECONDS
@@ -70,7 +79,10 @@ def periodic_tasks_setup(*, reset_schedule: bool = False) -> list[PeriodicTask]:
     """
     tasks = []
     for wanted in scheduled_tasks():
-        interval, _ = IntervalSchedule.objects.get_or_create(
+        # An operator may have created the same interval in admin: reuse the oldest one.
+        interval = IntervalSchedule.objects.filter(
+            every=wanted.every_seconds, period=IntervalSchedule.SECONDS
+        ).order_by("pk").first() or IntervalSchedule.objects.create(
             every=wanted.every_seconds, period=IntervalSchedule.SECONDS
         )
         task, created = PeriodicTask.objects.get_or_create(

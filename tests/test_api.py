@@ -22,12 +22,12 @@ def test_orders_and_positions_are_listed_for_signed_in_users(api_client, outside
     trading_cycle_run()
     api_client.force_authenticate(outsider)
 
-    orders = api_client.get("/api/v1/execution/orders/?status=submitted")
+    orders = api_client.get("/api/v1/execution/orders/?status=new")
 
     assert orders.status_code == 200
     body = orders.json()
     assert body["count"] >= 1
-    assert {row["status"] for row in body["results"]} == {"submitted"}
+    assert {row["status"] for row in body["results"]} == {"new"}
     assert api_client.get("/api/v1/execution/positions/").status_code == 200
 
 

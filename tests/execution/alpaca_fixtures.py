@@ -1,7 +1,10 @@
 """Fixtures that start the Alpaca simulator in-process (port 0) over the project's bars.
 
 Imported by the Alpaca test modules. The simulator reads bars from its own thread, so these
-tests use ``transactional_db``: the bars are committed where that thread can see them.
+tests use ``transactional_db``: the bars are committed where that thread can see them, with
+serialized rollback, so the rows data migrations made (kill switch, roles) are back for the
+next test, and a plain flush's re-created content types never clash with a later
+serialized-rollback test.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ SIM_HISTORY_BARS = 30
 
 
 @pytest.fixture
-def sim_history(transactional_db, instruments, provider, frozen_clock):
+def sim_history(
+    django_db_serialized_rollback, transactional_db, instruments, provider, frozen_clock
+):
     """A short bar history (prices for buying power and marks) up to the frozen time."""
     end = last_complete_bar_end(frozen_clock.now(), "1m")
     bars_ingest(provider=provider, start=end - timedelta(minutes=SIM_HISTORY_BARS), end=end)

@@ -88,6 +88,8 @@ def test_health_scheduler_lists_each_task_with_its_state(client, operator):
         "build-dataset",
         "drift-reports",
         "verify-audit-chain",
+        "poll-order-updates",
+        "reconcile-broker",
     }
     for task in tasks.values():
         assert task["state"] == "up"

@@ -171,7 +171,8 @@ def test_prometheus_scrapes_scheduler_data_and_risk_series_from_web_and_worker(s
 
     assert {r["metric"]["job"] for r in targets} == {"tradingops-web", "tradingops-worker"}
     assert {r["metric"]["job"] for r in runs} >= {"tradingops-worker"}
-    assert {r["metric"]["task"] for r in runs} == {
+    # Beat also starts the order poll and the reconciliation; the loop's two must be there.
+    assert {r["metric"]["task"] for r in runs} >= {
         "marketdata.ingest_bars",
         "execution.predict_and_trade",
     }
@@ -182,6 +183,8 @@ def test_prometheus_scrapes_scheduler_data_and_risk_series_from_web_and_worker(s
         "drift-reports",
         "expire-risk-overrides",
         "verify-audit-chain",
+        "poll-order-updates",
+        "reconcile-broker",
     }
     assert {r["metric"]["symbol"] for r in ages} == {"AAPL", "MSFT", "SPY"}
     # Market time runs 30x: a few bars' worth of age at most while ingest keeps up.
