@@ -39,6 +39,7 @@ plus ``_execution_<pid>``) is created and dropped; the last line is one JSON obj
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -58,10 +59,10 @@ INSTRUMENTS = int(os.environ.get("BENCH_INSTRUMENTS", "20"))
 REDELIVER_EVERY = 10  # every 10th task is sent twice
 WORKERS = 2
 CLOCK_SPEED = 60.0  # a one-minute bar per wall second
-SIMULATOR_TICK_S = 0.05
+SIMULATOR_TICK_S = 0.1
 SIMULATOR_PORT = int(os.environ.get("BENCH_SIMULATOR_PORT", "18700"))
 POLL_EVERY_S = 10.0
-TIMEOUT_S = 180.0
+TIMEOUT_S = float(os.environ.get("BENCH_TIMEOUT_S", "240"))
 HISTORY_BARS = 30
 PRICE = Decimal("2")
 CAPITAL = "1000000"  # the simulator's starting cash and our paper capital agree
@@ -73,6 +74,14 @@ DEFAULTS = {
     "REDIS_URL": "redis://127.0.0.1:6379/15",
 }
 FINAL = ("filled", "canceled", "expired", "rejected", "replaced")
+
+
+_T0 = time.monotonic()
+
+
+def _say(message: str) -> None:
+    """Progress on stderr: stdout ends with the JSON line."""
+    print(f"[{time.monotonic() - _T0:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def _percentile(samples: list[float], fraction: float) -> float:
@@ -195,37 +204,43 @@ def _limits_raise(strategy: str) -> None:
             )  # fmt: skip
 
 
-def _bars(instruments: list, starts: list[datetime]) -> list:
+def _bars_store(instruments: list, starts: list[datetime]) -> None:
+    """Store closed bars as ingest does: the rows, then the newest-bar cache the guard's
+    staleness check reads (Redis here)."""
     from marketdata.models import Bar
+    from marketdata.selectors import NewestBar, newest_bar_cache_set
 
     now = datetime.now(tz=UTC)
-    return [
+    Bar.objects.bulk_create(
         Bar(
-            instrument=instrument,
-            timeframe="1m",
-            timestamp=start,
-            open=PRICE,
-            high=PRICE,
-            low=PRICE,
-            close=PRICE,
-            volume=Decimal(1_000_000),
-            source="bench",
-            ingested_at=now,
+            instrument=instrument, timeframe="1m", timestamp=start, open=PRICE, high=PRICE,
+            low=PRICE, close=PRICE, volume=Decimal(1_000_000), source="bench", ingested_at=now,
         )
         for instrument in instruments
         for start in starts
-    ]
+    )  # fmt: skip
+    for instrument in instruments:
+        newest_bar_cache_set(
+            instrument_id=instrument.pk, timeframe="1m",
+            bar=NewestBar(starts[-1], PRICE, "bench"),
+        )  # fmt: skip
 
 
 def seed() -> tuple[object, list]:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from django.core.cache import cache
+
     from common import clock
     from execution.models import Strategy
-    from marketdata.models import Bar, Instrument
+    from marketdata.models import Instrument
     from marketdata.timeframes import last_complete_bar_end
     from models_registry.models import RegisteredModel
+
+    # Our Redis database: a newest bar cached by an earlier run (same instrument ids) must
+    # not stand in for this run's bars.
+    cache.clear()
 
     instruments = [
         Instrument.objects.create(symbol=f"BX{i:03d}", name="bench", asset_class="crypto")
@@ -233,7 +248,7 @@ def seed() -> tuple[object, list]:
     ]
     end = last_complete_bar_end(clock.now(), "1m")
     starts = [end - timedelta(minutes=m) for m in range(HISTORY_BARS, 0, -1)]
-    Bar.objects.bulk_create(_bars(instruments, starts))
+    _bars_store(instruments, starts)
     strategy = Strategy.objects.create(
         name=STRATEGY,
         registered_model=RegisteredModel.objects.create(name="bench-execution-model"),
@@ -269,7 +284,7 @@ class MarketFeed(threading.Thread):
                     newest += timedelta(minutes=1)
                     starts.append(newest)
                 if starts:
-                    Bar.objects.bulk_create(_bars(self.instruments, starts))
+                    _bars_store(self.instruments, starts)
         except BaseException as exc:  # reported by the main thread
             self.error = exc
         finally:
@@ -411,6 +426,7 @@ def run(strategy, instruments: list, stack: Stack) -> dict:
                     sent += 1
                 else:
                     late.append(kwargs)
+        _say(f"{sent} tasks sent")
         for kwargs in late:  # redelivered once the first copy has most likely run
             submit_order.apply_async(kwargs=kwargs)
             sent += 1
@@ -424,6 +440,7 @@ def run(strategy, instruments: list, stack: Stack) -> dict:
                       "tasks done", file=sys.stderr)  # fmt: skip
                 break
             if time.monotonic() >= next_poll:  # what beat does in production
+                _say(f"{_final_count()} orders final, {_tasks_done()}/{sent} tasks done")
                 poll_order_updates.apply_async()
                 polls += 1
                 next_poll += POLL_EVERY_S
@@ -593,12 +610,17 @@ def main() -> dict:
         import django
 
         django.setup()
+        logging.disable(logging.INFO)  # the enqueue log lines would bury the result
         from execution.simulator.control import SimulatorControl
 
+        _say(f"database {database}: migrating and seeding")
         strategy, instruments = seed()
+        _say("starting the simulator, the trade stream and the workers")
         control = SimulatorControl(f"http://127.0.0.1:{SIMULATOR_PORT}", KEY_ID, SECRET_KEY)
         stack_start(stack, control)
+        _say(f"sending {ORDERS} orders")
         outcome = run(strategy, instruments, stack)
+        _say("counting")
         result = count(outcome, anchor)
     except BaseException:
         print(stack.log_tails(), file=sys.stderr)
