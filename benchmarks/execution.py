@@ -21,10 +21,10 @@ would in production, without waiting a minute per bar. The anchor puts market ti
 orders; the instruments trade around the clock (crypto), so no session close gets in the way.
 
 Counted afterwards, from our database and from the simulator's REST API through alpaca-py:
-``duplicates`` (orders at the broker beyond one per cause, plus fill quantity booked here
-beyond what the broker filled) and ``lost`` (causes without exactly one order filled in full
-both here and at the broker). Latencies come from stored timestamps, converted from market to
-wall time with the clock's anchor and speed: ``submit_to_fill`` runs from the order's
+``duplicates`` (orders at the broker beyond one per cause, plus orders with more fill
+quantity booked here than the broker filled) and ``lost`` (causes without exactly one order
+filled in full both here and at the broker). Latencies come from stored timestamps, converted
+from market to wall time with the clock's anchor and speed: ``submit_to_fill`` runs from the order's
 ``submitted_at`` (the guard approved it, just before the send) to the ``recorded_at`` of the
 order event that made it filled; ``bar_close_to_fill_recorded`` from the close of the bar that
 filled it (the first bar starting at or after the broker's ``submitted_at``) to the same
@@ -34,6 +34,8 @@ wall time from the first task sent to the last fill recorded.
 Run: ``DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://.../14 REDIS_URL=redis://.../15
 python -m benchmarks.execution`` (these are the defaults). A fresh database (the URL's name
 plus ``_execution_<pid>``) is created and dropped; the last line is one JSON object.
+Knobs: ``BENCH_ORDERS``, ``BENCH_INSTRUMENTS``, ``BENCH_TIMEOUT_S`` (waiting for the orders),
+``BENCH_SIMULATOR_PORT``; progress and, on failure, each process's log tail go to stderr.
 """
 
 from __future__ import annotations
