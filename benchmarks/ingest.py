@@ -75,10 +75,10 @@ def _fake_polygon() -> tuple[subprocess.Popen, str]:
 def _measure(vendor: str) -> dict:
     from common import clock
     from common.clock import FrozenClock
+    from marketdata.fakes.polygon import API_KEY
     from marketdata.models import Bar, Instrument
     from marketdata.providers.polygon import PolygonProvider
     from marketdata.services import bars_ingest
-    from marketdata.fakes.polygon import API_KEY
 
     frozen = FrozenClock(START)
     clock.set_clock(frozen)
