@@ -2,7 +2,18 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from common.admin import ReadOnlyAdmin
-from execution.models import Fill, Order, Position, Strategy
+from execution.models import (
+    Fill,
+    Order,
+    OrderEvent,
+    Position,
+    ReconciliationBreak,
+    ReconciliationRun,
+    Strategy,
+)
+from execution.services import reconciliation_break_resolve
+from execution.services.reconciliation import PERM_RESOLVE
+from risk.admin import _request_id, reason_action
 
 
 @admin.register(Strategy)
@@ -19,6 +30,18 @@ class FillInline(admin.TabularInline):
     extra = 0
     can_delete = False
     readonly_fields = ["broker_fill_id", "quantity", "price", "fee", "realized_pnl", "filled_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = [
+        "recorded_at", "event", "source", "from_status", "to_status", "outcome", "anomaly", "at",
+    ]  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -41,7 +64,7 @@ class OrderAdmin(ReadOnlyAdmin):
     list_select_related = ["strategy", "instrument"]
     search_fields = ["client_order_id", "broker_order_id", "instrument__symbol"]
     date_hierarchy = "bar_timestamp"
-    inlines = [FillInline]
+    inlines = [FillInline, OrderEventInline]
 
 
 @admin.register(Fill)
@@ -74,3 +97,53 @@ class PositionAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["strategy", "instrument"]
     list_select_related = ["strategy", "instrument"]
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(ReadOnlyAdmin):
+    list_display = [
+        "recorded_at", "order", "event", "source", "from_status", "to_status", "outcome",
+        "anomaly",
+    ]  # fmt: skip
+    list_filter = ["outcome", "source", "anomaly"]
+    list_select_related = ["order"]
+    search_fields = ["order__client_order_id", "event_id"]
+    raw_id_fields = ["order"]
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "started_at", "broker", "succeeded", "orders_checked", "positions_checked",
+        "orders_healed", "breaks_found", "request_id",
+    ]  # fmt: skip
+    list_filter = ["broker", "succeeded"]
+
+
+def _resolve(request: HttpRequest, record: ReconciliationBreak, reason: str) -> str:
+    reconciliation_break_resolve(
+        break_id=record.pk, actor=request.user, reason=reason, request_id=_request_id(request)
+    )
+    return "resolved"
+
+
+@admin.register(ReconciliationBreak)
+class ReconciliationBreakAdmin(ReadOnlyAdmin):
+    """Breaks are read-only; an operator with the resolve permission closes them with a
+    reason through the action (recorded with who, when and the request ID)."""
+
+    list_display = [
+        "detected_at", "kind", "status", "symbol", "client_order_id", "expected", "actual",
+        "detail", "resolved_by_name", "resolved_at",
+    ]  # fmt: skip
+    list_filter = ["status", "kind"]
+    list_select_related = ["strategy", "order"]
+    search_fields = ["fingerprint", "symbol", "client_order_id", "broker_order_id", "request_id"]
+    raw_id_fields = ["run", "order", "strategy", "resolved_by"]
+    actions = [reason_action("Resolve selected breaks", _resolve)]
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        if not request.user.has_perm(PERM_RESOLVE):
+            actions.pop("resolve_selected_breaks", None)
+        return actions

@@ -1,4 +1,4 @@
-"""Prometheus metrics of order flow."""
+"""Prometheus metrics of order flow and reconciliation."""
 
 from prometheus_client import Counter
 
@@ -10,4 +10,32 @@ STRATEGIES_SKIPPED = Counter(
     "tradingops_execution_strategies_skipped_total",
     "Trading cycles in which a strategy could not trade, by reason.",
     ["reason"],
+)
+ORDER_UPDATES = Counter(
+    "tradingops_execution_order_updates_total",
+    "Broker updates that changed something, by source and outcome (applied, stale, anomaly).",
+    ["source", "outcome"],
+)
+ORDER_ANOMALIES = Counter(
+    "tradingops_execution_order_anomalies_total",
+    "Illegal order updates (a fill after a cancel, an overfill, an unknown order), by kind.",
+    ["kind"],
+)
+SUBMIT_UNRESOLVED = Counter(
+    "tradingops_execution_submit_unresolved_total",
+    "Sends that got no answer from the broker; the order waits in pending_new for the poll.",
+)
+SUBMIT_RETRIES = Counter(
+    "tradingops_execution_submit_retries_total",
+    "pending_new orders the broker did not know, sent again under the same client_order_id.",
+)
+RECONCILIATION_RUNS = Counter(
+    "tradingops_execution_reconciliation_runs_total",
+    "Reconciliation runs by result (clean, breaks, failed).",
+    ["result"],
+)
+RECONCILIATION_BREAKS = Counter(
+    "tradingops_execution_reconciliation_breaks_total",
+    "Reconciliation breaks found (each discrepancy once while open), by kind.",
+    ["kind"],
 )

@@ -1,4 +1,4 @@
-"""Position and PnL arithmetic at average cost (pure, Decimal only)."""
+"""Position and PnL arithmetic at average cost or FIFO (pure, Decimal only)."""
 
 from __future__ import annotations
 
@@ -41,3 +41,68 @@ def apply_fill(
 
 def unrealized_pnl(position: PositionState, mark: Decimal) -> Decimal:
     return position.quantity * (mark - position.average_price)
+
+
+@dataclass(frozen=True, slots=True)
+class Lot:
+    """An open lot: signed quantity at its opening price; ``ref`` is the caller's id for it
+    (None for a lot the fill just opened)."""
+
+    quantity: Decimal
+    price: Decimal
+    ref: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FillResult:
+    state: PositionState
+    lots: tuple[Lot, ...]
+    realized: Decimal
+
+
+def lots_after_fill(
+    lots: tuple[Lot, ...], *, side: str, quantity: Decimal, price: Decimal
+) -> tuple[tuple[Lot, ...], Decimal]:
+    """The open lots after a fill (oldest closed first) and the FIFO PnL it realised,
+    before fees."""
+    signed = quantity if side == "buy" else -quantity
+    if not lots or (lots[0].quantity > 0) == (signed > 0):
+        return (*lots, Lot(signed, price)), ZERO
+    remaining, realized, kept = abs(signed), ZERO, []
+    for lot in lots:
+        take = min(remaining, abs(lot.quantity))
+        direction = Decimal(1) if lot.quantity > 0 else Decimal(-1)
+        realized += take * (price - lot.price) * direction
+        remaining -= take
+        if take < abs(lot.quantity):
+            kept.append(Lot(lot.quantity - take * direction, lot.price, lot.ref))
+    if remaining > 0:
+        kept.append(Lot(remaining if signed > 0 else -remaining, price))
+    return tuple(kept), realized
+
+
+def position_after_fill(
+    method: str,
+    state: PositionState,
+    lots: tuple[Lot, ...],
+    *,
+    side: str,
+    quantity: Decimal,
+    price: Decimal,
+    fee: Decimal = ZERO,
+) -> FillResult:
+    """Apply a fill by ``method`` ("average" or "fifo"); both net the fee from realized PnL.
+
+    The lots are kept under both methods so the inventory is always known; under "average"
+    the realized PnL and the average price come from the average cost instead of the lots.
+    """
+    new_lots, fifo_realized = lots_after_fill(lots, side=side, quantity=quantity, price=price)
+    if method == "fifo":
+        total = sum((lot.quantity for lot in new_lots), ZERO)
+        cost = sum((lot.quantity * lot.price for lot in new_lots), ZERO)
+        average = cost / total if total else ZERO
+        return FillResult(PositionState(total, average), new_lots, fifo_realized - fee)
+    if method != "average":
+        raise ValueError(f"unknown PnL method {method!r}: use average or fifo")
+    new_state, realized = apply_fill(state, side=side, quantity=quantity, price=price, fee=fee)
+    return FillResult(new_state, new_lots, realized)

@@ -3,10 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.conf import settings
+from django.db.models import Case, Count, F, Max, Q, QuerySet, Sum, When
 
-from execution.choices import OPEN_STATUSES
-from execution.models import Fill, Order, Position, Strategy
+from execution.brokers.contract import BrokerAccount, BrokerPosition, OrderRequest
+from execution.brokers.paper import PaperOrder
+from execution.choices import OPEN_STATUSES, BreakStatus, OrderStatus
+from execution.models import Fill, Order, Position, ReconciliationBreak, Strategy
 
 
 def strategy_list(*, enabled: bool | None = True) -> QuerySet[Strategy]:
@@ -106,3 +109,114 @@ def strategy_closed_trades(*, strategy_id: int, limit: int = 50) -> list[tuple[d
         .values_list("filled_at", "realized_pnl")[:limit]
     )
     return list(reversed(fills))
+
+
+def order_request_for(order: Order) -> OrderRequest:
+    """What the broker is sent for an order (the same on every retry)."""
+    return OrderRequest(
+        client_order_id=order.client_order_id,
+        symbol=order.instrument.symbol,
+        side=order.side,
+        quantity=order.quantity,
+        order_type=order.order_type,
+        time_in_force=order.time_in_force,
+        limit_price=order.limit_price,
+        instrument_id=order.instrument_id,
+        placed_after=order.bar_timestamp,
+    )
+
+
+def fills_watermark(*, broker: str) -> datetime | None:
+    """Time of the newest fill recorded from ``broker``: the poll reads the account's fills
+    from there (minus an overlap), so nothing needs storing besides the fills themselves."""
+    return Fill.objects.filter(order__broker=broker).aggregate(newest=Max("filled_at"))["newest"]
+
+
+def account_cash() -> Decimal:
+    """Cash derived from fills: the account's capital, minus what buys cost, plus what sells
+    brought, minus every fee."""
+    flows = Fill.objects.aggregate(
+        flow=Sum(
+            Case(
+                When(order__side="buy", then=-F("quantity") * F("price")),
+                default=F("quantity") * F("price"),
+            )
+            - F("fee")
+        )
+    )
+    return settings.PAPER_ACCOUNT_CAPITAL + (flows["flow"] or Decimal(0))
+
+
+def account_view() -> dict[str, Decimal]:
+    """Our view of the account, which reconciliation compares with the broker's: cash from
+    fills, positions at their last trusted mark (average price until marked)."""
+    cash = account_cash()
+    exposure = book_exposure()
+    totals = pnl_totals()
+    return {
+        "cash": cash,
+        "equity": cash + exposure["net"],
+        "gross_exposure": exposure["gross"],
+        "realized_pnl": totals["realized"],
+        "unrealized_pnl": totals["unrealized"],
+    }
+
+
+def position_quantities_by_symbol() -> dict[str, Decimal]:
+    """Every strategy's positions summed per symbol: the account-level view a broker has."""
+    rows = (
+        Position.objects.values("instrument__symbol").annotate(quantity=Sum("quantity")).order_by()
+    )
+    return {row["instrument__symbol"]: row["quantity"] for row in rows if row["quantity"]}
+
+
+def orders_awaiting_ack(*, broker: str) -> QuerySet[Order]:
+    return order_list(status=OrderStatus.PENDING_NEW).filter(broker=broker)
+
+
+def orders_working(*, broker: str) -> QuerySet[Order]:
+    """Orders the broker acknowledged that are not final here."""
+    return orders_open().filter(broker=broker).exclude(status=OrderStatus.PENDING_NEW)
+
+
+def reconciliation_breaks_open_by_kind() -> dict[str, int]:
+    return dict(
+        ReconciliationBreak.objects.filter(status=BreakStatus.OPEN)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+class DatabasePaperBook:
+    """The in-process paper broker's memory: our order rows sent to it, our positions and
+    our cash (so reconciling with the paper broker checks our books against themselves)."""
+
+    _cancel_asked = (OrderStatus.PENDING_CANCEL, OrderStatus.CANCELED)
+
+    def _sent(self) -> QuerySet[Order]:
+        return order_list().filter(broker="paper")
+
+    def _paper_order(self, order: Order) -> PaperOrder:
+        return PaperOrder(order_request_for(order), order.status in self._cancel_asked)
+
+    def order(self, client_order_id: str) -> PaperOrder | None:
+        order = self._sent().filter(client_order_id=client_order_id).first()
+        return self._paper_order(order) if order else None
+
+    def working(self) -> list[PaperOrder]:
+        return [self._paper_order(order) for order in self._sent().filter(status__in=OPEN_STATUSES)]
+
+    def positions(self) -> list[BrokerPosition]:
+        return [
+            BrokerPosition(symbol=symbol, quantity=quantity, average_entry_price=Decimal(0))
+            for symbol, quantity in position_quantities_by_symbol().items()
+        ]
+
+    def account(self) -> BrokerAccount:
+        view = account_view()
+        return BrokerAccount(
+            cash=view["cash"],
+            buying_power=view["equity"] - view["gross_exposure"],
+            equity=view["equity"],
+        )

@@ -6,7 +6,12 @@ from decimal import Decimal
 from celery import shared_task
 
 from execution.models import Strategy
-from execution.services import order_submit, trading_cycle_run
+from execution.services import (
+    order_submit,
+    order_updates_poll,
+    reconciliation_run,
+    trading_cycle_run,
+)
 from marketdata.models import Instrument
 from marketdata.selectors import bar_latest
 
@@ -15,6 +20,19 @@ from marketdata.selectors import bar_latest
 def predict_and_trade() -> dict:
     """Periodic: fills, marks, then each strategy's champion signals → guard → broker."""
     return trading_cycle_run().as_dict()
+
+
+@shared_task(name="execution.poll_order_updates")
+def poll_order_updates() -> dict:
+    """Periodic: the fallback for the trade-update stream (pending sends, fills, states)."""
+    return order_updates_poll().as_dict()
+
+
+@shared_task(name="execution.reconcile")
+def reconcile() -> dict:
+    """Periodic: compare open orders, positions and cash with the broker."""
+    run = reconciliation_run()
+    return {"run": run.pk, "succeeded": run.succeeded, "breaks": run.breaks_found}
 
 
 @shared_task(name="execution.submit_order")

@@ -16,7 +16,12 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from common import clock
-from execution.selectors import order_counts_by_status, pnl_by_strategy
+from execution.choices import BreakKind
+from execution.selectors import (
+    order_counts_by_status,
+    pnl_by_strategy,
+    reconciliation_breaks_open_by_kind,
+)
 from marketdata.selectors import newest_bar_times
 from marketdata.timeframes import timeframe_delta
 from models_registry.selectors import champion_versions
@@ -106,7 +111,16 @@ def _execution() -> Iterator[GaugeMetricFamily]:
     for strategy, pnl in pnl_by_strategy().items():
         realized.add_metric([strategy], float(pnl["realized"]))
         unrealized.add_metric([strategy], float(pnl["unrealized"]))
-    yield from (orders, realized, unrealized)
+    breaks = GaugeMetricFamily(
+        "tradingops_execution_reconciliation_breaks_open",
+        "Reconciliation breaks waiting for an operator, by kind.",
+        labels=["kind"],
+    )
+    open_by_kind = reconciliation_breaks_open_by_kind()
+    for kind in BreakKind.values:
+        # Every kind is exported, zeros included, so the alert resolves on a real 0.
+        breaks.add_metric([kind], open_by_kind.get(kind, 0))
+    yield from (orders, realized, unrealized, breaks)
 
 
 def _models() -> Iterator[GaugeMetricFamily]:

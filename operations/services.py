@@ -33,12 +33,21 @@ class ScheduledTask:
 
 
 def scheduled_tasks() -> list[ScheduledTask]:
-    """The loop's periodic tasks: ingest, then predict and trade, once a bar each; and the
+    """The loop's periodic tasks: ingest, then predict and trade, once a bar each; the poll
+    of order updates (the stream's fallback) and the reconciliation with the broker; and the
     stamp on expired temporary risk overrides."""
     return [
         ScheduledTask("ingest-bars", "marketdata.ingest_bars", settings.SCHEDULE_INGEST_SECONDS),
         ScheduledTask(
             "predict-and-trade", "execution.predict_and_trade", settings.SCHEDULE_TRADE_SECONDS
+        ),
+        ScheduledTask(
+            "poll-order-updates",
+            "execution.poll_order_updates",
+            settings.SCHEDULE_ORDER_POLL_SECONDS,
+        ),
+        ScheduledTask(
+            "reconcile-broker", "execution.reconcile", settings.SCHEDULE_RECONCILE_SECONDS
         ),
         ScheduledTask(
             "build-dataset", "models_registry.build_dataset", settings.SCHEDULE_DATASET_SECONDS

@@ -27,7 +27,7 @@ def test_orders_and_positions_are_listed_for_signed_in_users(api_client, outside
     assert orders.status_code == 200
     body = orders.json()
     assert body["count"] >= 1
-    assert {row["status"] for row in body["results"]} == {"submitted"}
+    assert {row["status"] for row in body["results"]} == {"new"}
     assert api_client.get("/api/v1/execution/positions/").status_code == 200
 
 

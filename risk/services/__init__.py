@@ -27,7 +27,7 @@ from risk.services.approvals import change_request_approve, change_request_rejec
 from risk.services.common import ChangeOutcome
 from risk.services.kill_switch import kill_switch_engage, kill_switch_release_request
 from risk.services.limits import is_loosening, limit_change_request, limit_overrides_expire
-from risk.services.states import trading_state_set
+from risk.services.states import trading_state_halt, trading_state_set
 from risk.services.trips import (
     _trips_check_safely,
     _with_peak,
@@ -51,6 +51,7 @@ __all__ = [
     "order_intent_evaluate",
     "portfolio_observe",
     "strategy_trades_observe",
+    "trading_state_halt",
     "trading_state_set",
 ]
 

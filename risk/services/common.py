@@ -57,11 +57,13 @@ def _audit(
     request_id: str,
     before: dict[str, Any],
     after: dict[str, Any],
+    actor_name: str = "",
 ) -> RiskAction:
+    """``actor_name`` names a system actor (e.g. "reconciliation") when ``actor`` is None."""
     return RiskAction.objects.create(
         action=action,
         actor=actor,
-        actor_name=_actor_name(actor),
+        actor_name=actor_name or _actor_name(actor),
         reason=reason,
         request_id=request_id,
         before=before,

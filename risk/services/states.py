@@ -78,6 +78,7 @@ def _state_apply(
     reason: str,
     request_id: str,
     cooldown_until: datetime | None = None,
+    actor_name: str = "",
 ) -> TradingStateSetting:
     row, _ = TradingStateSetting.objects.select_for_update().get_or_create(scope=scope, key=key)
     before = {"state": row.state, "cooldown_until": _iso(row.cooldown_until)}
@@ -92,5 +93,29 @@ def _state_apply(
         request_id=request_id,
         before={"scope": scope, "key": key, **before},
         after={"scope": scope, "key": key, "state": state, "cooldown_until": _iso(cooldown_until)},
+        actor_name=actor_name,
     )
     return row
+
+
+def trading_state_halt(
+    *, scope: str, key: str, reason: str, actor_name: str, request_id: str
+) -> bool:
+    """A system component (``actor_name``, e.g. "reconciliation") halts a scope at once.
+
+    Halting only tightens, so it needs no approval; loosening it again goes through
+    ``trading_state_set`` and four-eyes as usual. Idempotent: a scope already HALTED is left
+    as it is (no second audit row). Returns whether the state changed.
+    """
+    reason = _reason(reason, "halt trading")
+    scope, key = _validate_scope(scope, key)
+    with transaction.atomic():
+        row = TradingStateSetting.objects.select_for_update().filter(scope=scope, key=key).first()
+        if row is not None and row.state == TradingStateChoice.HALTED:
+            return False
+        _state_apply(
+            scope=scope, key=key, state=TradingStateChoice.HALTED, actor=None, reason=reason,
+            request_id=request_id, actor_name=actor_name,
+        )  # fmt: skip
+    logger.warning("trading_state_halted", scope=scope, key=key, actor=actor_name, reason=reason)
+    return True

@@ -30,7 +30,7 @@ def _submit(strategy, instrument, quantity="10", **kwargs):
 
 def test_engaging_the_kill_switch_cancels_every_open_order(strategy, instruments, operator):
     orders = [_submit(strategy, instrument) for instrument in instruments]
-    assert {o.status for o in orders} == {"submitted"}
+    assert {o.status for o in orders} == {"new"}
 
     switch = risk_services.kill_switch_engage(actor=operator, reason="halt all")
 
@@ -53,7 +53,7 @@ def test_engaging_through_the_api_reports_the_cancelled_orders(
 
     assert response.status_code == 200
     assert response.json()["orders_cancelled"] == 1
-    assert not Order.objects.filter(status="submitted").exists()
+    assert not Order.objects.filter(status="new").exists()
 
 
 def test_a_disabled_strategy_is_rejected_by_the_guard(strategy, instruments):

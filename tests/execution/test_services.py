@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from common.money import apply_bps
-from execution.brokers.base import BrokerFill
+from execution.brokers.contract import BrokerFill, BrokerOrder, OrderUpdate
 from execution.models import Fill, Order, Position
 from execution.services import (
     client_order_id_for,
-    fill_record,
     order_submit,
-    orders_fill_pending,
+    order_update_apply,
+    order_updates_poll,
     trading_cycle_run,
 )
 from marketdata.models import Bar
@@ -45,7 +45,7 @@ def test_the_cycle_orders_on_confident_up_signals_when_flat(strategy):
     orders = Order.objects.all()
     assert sorted(o.instrument.symbol for o in orders) == sorted(s.instrument.symbol for s in up)
     for order in orders:
-        assert order.status == "submitted"
+        assert order.status == "new"
         assert order.side == "buy"
         assert order.quantity * order.reference_price <= strategy.notional_per_trade
         assert order.risk_decision.approved
@@ -125,8 +125,8 @@ def test_a_fill_reported_twice_is_applied_once(strategy, instruments, next_bar):
     order = _submit(strategy, instruments[0])
     next_bar()
 
-    assert orders_fill_pending() == 1
-    assert orders_fill_pending() == 0
+    assert order_updates_poll().fills == 1
+    assert order_updates_poll().fills == 0
 
     fill = Fill.objects.get()
     replay = BrokerFill(
@@ -135,8 +135,18 @@ def test_a_fill_reported_twice_is_applied_once(strategy, instruments, next_bar):
         price=fill.price,
         fee=fill.fee,
         filled_at=fill.filled_at,
+        client_order_id=order.client_order_id,
     )
-    assert fill_record(order_id=order.pk, fill=replay, broker_name="paper") is None
+    remote = BrokerOrder(
+        broker_order_id=order.broker_order_id, client_order_id=order.client_order_id,
+        symbol="X", side="buy", quantity=order.quantity, filled_quantity=order.quantity,
+        average_fill_price=fill.price, status="filled",
+    )  # fmt: skip
+    update = OrderUpdate(
+        event="fill", order=remote, at=fill.filled_at, source="stream", event_id="other-event",
+        fill=replay,
+    )  # fmt: skip
+    assert order_update_apply(update=update) is False
     assert Position.objects.get().quantity == Decimal("10")
 
 
@@ -144,10 +154,10 @@ def test_selling_the_position_realises_pnl_from_the_fills(strategy, instruments,
     instrument = instruments[0]
     _submit(strategy, instrument, side="buy", quantity="10")
     next_bar()
-    orders_fill_pending()
+    order_updates_poll()
     _submit(strategy, instrument, side="sell", quantity="10")
     next_bar()
-    orders_fill_pending()
+    order_updates_poll()
 
     buy, sell = (Fill.objects.get(order__side=side) for side in ("buy", "sell"))
     position = Position.objects.get()

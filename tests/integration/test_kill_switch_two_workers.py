@@ -150,7 +150,7 @@ def test_the_kill_switch_through_the_api_stops_both_worker_processes(
     strategy = StrategyFactory(name="kill-switch-drill", instruments=[instrument])
 
     before = _submit_many(strategy, instrument, 0, 12)
-    assert {r["status"] for r in before} == {"submitted"}
+    assert {r["status"] for r in before} == {"new"}
     decided_before = RiskDecision.objects.count()
 
     api_client.force_authenticate(operator)

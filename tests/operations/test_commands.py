@@ -49,7 +49,9 @@ def test_ops_status_prints_one_json_object_describing_the_loop(
         "drift-reports",
         "expire-risk-overrides",
         "ingest-bars",
+        "poll-order-updates",
         "predict-and-trade",
+        "reconcile-broker",
     ]
     assert all(t["last_outcome"] is None for t in status["periodic_tasks"])
 

@@ -87,6 +87,8 @@ def test_health_scheduler_lists_each_task_with_its_state(client, operator):
         "expire-risk-overrides",
         "build-dataset",
         "drift-reports",
+        "poll-order-updates",
+        "reconcile-broker",
     }
     for task in tasks.values():
         assert task["state"] == "up"

@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
-from execution.services import order_submit, orders_fill_pending
+from execution.services import order_submit, order_updates_poll
 from marketdata.models import Bar
 from risk.services import kill_switch_engage
 
@@ -55,7 +55,7 @@ def trading_day(strategy, instruments, next_bar, operator):
             bar_timestamp=bar.timestamp,
         )
     next_bar()
-    orders_fill_pending()
+    order_updates_poll()
     now = timezone.now()
     for n, seconds in enumerate((0.8, 1.4, 0.9)):
         TaskResult.objects.create(

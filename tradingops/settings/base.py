@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -344,3 +345,24 @@ MONITORING_TOKEN = env.str("MONITORING_TOKEN", default="")
 SCHEDULER_GRACE_SECONDS = env.int("SCHEDULER_GRACE_SECONDS", default=60)
 
 SCHEDULE_RISK_OVERRIDES_SECONDS = env.int("SCHEDULE_RISK_OVERRIDES_SECONDS", default=60)
+
+# Execution: order updates, PnL and reconciliation with the broker.
+# Realized PnL by average cost or FIFO lots ("average" | "fifo"); both net fees.
+EXECUTION_PNL_METHOD = env.str("EXECUTION_PNL_METHOD", default="average")
+# A sent order the broker has not acknowledged (pending_new) and does not know is sent again,
+# with the same client_order_id, while younger than this; older, it is marked rejected.
+EXECUTION_SUBMIT_RETRY_SECONDS = env.int("EXECUTION_SUBMIT_RETRY_SECONDS", default=300)
+# The poll asks for the account's fills since the newest recorded fill minus this overlap
+# (fills dedupe on the broker's execution id, so the overlap only costs a little reading).
+EXECUTION_POLL_OVERLAP_SECONDS = env.int("EXECUTION_POLL_OVERLAP_SECONDS", default=300)
+# What a reconciliation break does besides the alert: "alert", or "halt" the affected
+# strategy (the whole desk when no strategy is identifiable) through the risk guard.
+RECONCILIATION_POLICY = env.str("RECONCILIATION_POLICY", default="alert")
+# Cash differences up to this amount (account currency) are not breaks.
+RECONCILIATION_CASH_TOLERANCE = Decimal(env.str("RECONCILIATION_CASH_TOLERANCE", default="0.01"))
+SCHEDULE_ORDER_POLL_SECONDS = env.int("SCHEDULE_ORDER_POLL_SECONDS", default=30)
+SCHEDULE_RECONCILE_SECONDS = env.int("SCHEDULE_RECONCILE_SECONDS", default=300)
+if EXECUTION_PNL_METHOD not in ("average", "fifo"):
+    raise ImproperlyConfigured("EXECUTION_PNL_METHOD must be average or fifo")
+if RECONCILIATION_POLICY not in ("alert", "halt"):
+    raise ImproperlyConfigured("RECONCILIATION_POLICY must be alert or halt")

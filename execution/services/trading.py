@@ -1,4 +1,4 @@
-"""Execution writes: the trading cycle, order submission through the guard, fills, marks."""
+"""The trading cycle and order submission through the risk guard."""
 
 from __future__ import annotations
 
@@ -12,27 +12,26 @@ from django.db import transaction
 
 from common import clock
 from common.exceptions import ArtifactIntegrityError
-from common.money import quantize_price
-from execution import metrics, pnl
-from execution.brokers.base import Broker, BrokerFill, OrderTicket
-from execution.brokers.paper import PaperBroker
-from execution.choices import OPEN_STATUSES, OrderStatus
-from execution.models import Fill, Order, Position, Strategy
+from execution import metrics
+from execution.brokers.contract import Broker
+from execution.choices import OrderStatus
+from execution.models import Order, Strategy
 from execution.selectors import (
     book_exposure,
     daily_pnl,
     has_open_order,
     instrument_position_quantity,
-    order_list,
-    orders_open,
     pnl_totals,
     position_quantity,
     strategy_closed_trades,
     strategy_list,
 )
+from execution.services.books import positions_mark
+from execution.services.broker import get_broker
+from execution.services.orders import order_send, order_updates_poll
 from execution.strategy import EntryRule, intended_order
 from marketdata.models import Instrument
-from marketdata.selectors import bar_latest, bar_next, reference_price_get
+from marketdata.selectors import bar_latest, reference_price_get
 from marketdata.timeframes import timeframe_delta
 from models_registry.choices import Direction
 from models_registry.models import Signal
@@ -43,33 +42,9 @@ from risk.services import order_intent_evaluate, portfolio_observe, strategy_tra
 logger = structlog.get_logger(__name__)
 
 
-def _next_bar_open(instrument_id: int, after: datetime) -> tuple[datetime, Decimal] | None:
-    bar = bar_next(
-        instrument_id=instrument_id, timeframe=settings.MARKETDATA_TIMEFRAME, after=after
-    )
-    return (bar.timestamp, bar.open) if bar else None
-
-
-def get_broker() -> Broker:
-    return PaperBroker(
-        slippage_bps=settings.PAPER_BROKER_SLIPPAGE_BPS, next_bar_open=_next_bar_open
-    )
-
-
 def client_order_id_for(*, strategy: str, symbol: str, bar_timestamp: datetime, side: str) -> str:
     """The order's identity, derived from its cause: the same cause always gives the same id."""
     return f"{strategy}-{symbol}-{bar_timestamp.astimezone(UTC):%Y%m%dT%H%M%SZ}-{side}"
-
-
-def _ticket(order: Order) -> OrderTicket:
-    return OrderTicket(
-        client_order_id=order.client_order_id,
-        instrument_id=order.instrument_id,
-        symbol=order.instrument.symbol,
-        side=order.side,
-        quantity=order.quantity,
-        placed_after=order.bar_timestamp,
-    )
 
 
 def _book_snapshot(position: Decimal, instrument_position: Decimal | None) -> dict:
@@ -149,10 +124,10 @@ def order_submit(
 ) -> Order:
     """Create the order for this cause once, put it through the risk guard, send it if approved.
 
-    Idempotent: the ``client_order_id`` is derived from the cause and unique in the
-    database, so a second call for the same cause returns the first order untouched. The
-    paper broker runs in-process, so the order, its risk decision and its submission commit
-    together or not at all.
+    Idempotent and crash-safe (see ``execution.services.orders``): the order row and its risk
+    decision commit before the broker is called; a second call for the same cause finds the
+    row and, if it is still ``pending_new``, looks it up at the broker before sending
+    anything, so it is never sent twice.
     """
     broker = broker or get_broker()
     client_order_id = client_order_id_for(
@@ -171,146 +146,51 @@ def order_submit(
                 "bar_timestamp": bar_timestamp,
             },
         )
-        if not created:
-            return order
-        intent = guard.OrderIntent(
-            client_order_id=client_order_id,
-            strategy=strategy.name,
-            symbol=instrument.symbol,
-            side=side,
-            quantity=quantity,
-            reference_price=reference_price,
-            manual=manual,
-            confirmed=confirmed,
-        )
-        decision = order_intent_evaluate(
-            intent=intent,
-            portfolio=_portfolio_snapshot(strategy, instrument, signal, manual),
-            market=_market_snapshot(instrument),
-            request_id=request_id,
-        )
-        order.risk_decision = decision
-        if decision.approved:
-            ack = broker.submit(_ticket(order))
-            order.status, order.broker, order.broker_order_id = (
-                OrderStatus.SUBMITTED,
-                broker.name,
-                ack.broker_order_id,
-            )
-            order.submitted_at = clock.now()
-        else:
-            order.status = OrderStatus.REJECTED
-            order.reject_reason = "; ".join(reason["message"] for reason in decision.reasons)
-        order.save()
-    metrics.ORDERS.labels(order.status).inc()
+        if created:
+            _order_decide(order, strategy, instrument, signal, manual, confirmed, request_id)
+            order.broker = broker.name if order.status == OrderStatus.PENDING_NEW else ""
+            order.save()
+    if created:
+        metrics.ORDERS.labels(order.status).inc()
+    if order.status == OrderStatus.PENDING_NEW:
+        # Committed above; a retried call may follow a send that reached the broker.
+        order_send(order=order, broker=broker, look_up_first=not created)
+        order.refresh_from_db()
     return order
 
 
-@transaction.atomic
-def fill_record(*, order_id: int, fill: BrokerFill, broker_name: str) -> Fill | None:
-    """Apply one broker fill to its order and position, once.
-
-    The order row is locked first, then the fill's execution id is checked: a fill reported
-    again (a re-poll, a retried task) finds its row and changes nothing.
-    """
-    order = Order.objects.select_for_update().get(pk=order_id)
-    if Fill.objects.filter(broker_fill_id=fill.broker_fill_id).exists():
-        return None
-    position, _ = Position.objects.select_for_update().get_or_create(
-        strategy_id=order.strategy_id, instrument_id=order.instrument_id
-    )
-    state, realized = pnl.apply_fill(
-        pnl.PositionState(position.quantity, position.average_price),
+def _order_decide(
+    order: Order,
+    strategy: Strategy,
+    instrument: Instrument,
+    signal: Signal | None,
+    manual: bool,
+    confirmed: bool,
+    request_id: str,
+) -> None:
+    """The risk guard's decision on a new order: ``pending_new`` to send, or ``rejected``."""
+    intent = guard.OrderIntent(
+        client_order_id=order.client_order_id,
+        strategy=strategy.name,
+        symbol=instrument.symbol,
         side=order.side,
-        quantity=fill.quantity,
-        price=fill.price,
-        fee=fill.fee,
+        quantity=order.quantity,
+        reference_price=order.reference_price,
+        manual=manual,
+        confirmed=confirmed,
     )
-    record = Fill.objects.create(
-        order=order,
-        broker_fill_id=fill.broker_fill_id,
-        quantity=fill.quantity,
-        price=fill.price,
-        fee=fill.fee,
-        realized_pnl=realized,
-        filled_at=fill.filled_at,
+    decision = order_intent_evaluate(
+        intent=intent,
+        portfolio=_portfolio_snapshot(strategy, instrument, signal, manual),
+        market=_market_snapshot(instrument),
+        request_id=request_id,
     )
-    position.quantity, position.average_price = state.quantity, quantize_price(state.average_price)
-    position.realized_pnl += realized
-    position.mark_price = position.mark_price or fill.price
-    position.unrealized_pnl = pnl.unrealized_pnl(state, position.mark_price)
-    position.save()
-    filled_before = order.filled_quantity
-    order.filled_quantity = filled_before + fill.quantity
-    order.average_fill_price = quantize_price(
-        ((order.average_fill_price or 0) * filled_before + fill.price * fill.quantity)
-        / order.filled_quantity
-    )
-    order.filled_at = fill.filled_at
-    order.status = (
-        OrderStatus.FILLED
-        if order.filled_quantity >= order.quantity
-        else OrderStatus.PARTIALLY_FILLED
-    )
-    order.save()
-    metrics.FILLS.labels(broker_name).inc()
-    metrics.ORDERS.labels(order.status).inc()
-    return record
-
-
-def orders_cancel_open(*, reason: str, broker: Broker | None = None) -> int:
-    """Cancel every open order at the broker and mark it cancelled; returns how many.
-
-    Registered with risk as the kill switch handler (``ExecutionConfig.ready``): risk cannot
-    import execution, so it calls this through ``risk.hooks`` right after the halt commits.
-    Orders the broker confirms are marked in one conditional update (still open), so two
-    engages at once cancel each order once and a fill recorded meanwhile is not overwritten.
-    """
-    broker = broker or get_broker()
-    confirmed = []
-    for order in orders_open():
-        if order.broker_order_id and not broker.cancel(_ticket(order), order.broker_order_id):
-            logger.error("cancel_refused_by_broker", client_order_id=order.client_order_id)
-            continue
-        confirmed.append(order.pk)
-    cancelled = Order.objects.filter(pk__in=confirmed, status__in=OPEN_STATUSES).update(
-        status=OrderStatus.CANCELED,
-        reject_reason=f"cancelled by the kill switch: {reason}"[:2000],
-        updated_at=clock.now(),
-    )
-    metrics.ORDERS.labels(OrderStatus.CANCELED).inc(cancelled)
-    logger.warning("open_orders_cancelled", count=cancelled, reason=reason)
-    return cancelled
-
-
-def orders_fill_pending(*, broker: Broker | None = None) -> int:
-    """Collect fills of every working order from the broker; returns how many were new."""
-    broker = broker or get_broker()
-    working = order_list().filter(
-        status__in=[OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED], broker=broker.name
-    )
-    recorded = 0
-    for order in working:
-        for fill in broker.fills(_ticket(order), order.broker_order_id):
-            if fill_record(order_id=order.pk, fill=fill, broker_name=broker.name):
-                recorded += 1
-    return recorded
-
-
-def positions_mark(*, timeframe: str | None = None) -> int:
-    """Mark every open position to its instrument's newest close."""
-    timeframe = timeframe or settings.MARKETDATA_TIMEFRAME
-    marked = 0
-    for position in Position.objects.exclude(quantity=0):
-        bar = bar_latest(instrument_id=position.instrument_id, timeframe=timeframe)
-        if bar is None:
-            continue
-        state = pnl.PositionState(position.quantity, position.average_price)
-        position.mark_price, position.marked_at = bar.close, bar.timestamp
-        position.unrealized_pnl = pnl.unrealized_pnl(state, bar.close)
-        position.save(update_fields=["mark_price", "marked_at", "unrealized_pnl", "updated_at"])
-        marked += 1
-    return marked
+    order.risk_decision = decision
+    if decision.approved:
+        order.status, order.submitted_at = OrderStatus.PENDING_NEW, clock.now()
+    else:
+        order.status = OrderStatus.REJECTED
+        order.reject_reason = "; ".join(reason["message"] for reason in decision.reasons)
 
 
 def _act_on_signal(
@@ -403,14 +283,15 @@ def _risk_observe() -> None:
 def trading_cycle_run(*, request_id: str = "") -> CycleReport:
     """One pass of the loop after new bars: fills, marks, then signals → orders per strategy.
 
-    1. Collect fills of working orders (placed last bar, filled at this bar's open).
+    1. Poll the broker for order updates and fills (paper orders placed last bar fill at
+       this bar's open).
     2. Mark open positions to the newest close, and let risk check the book for trips.
     3. For each enabled strategy: its champion's signals on the newest bars, then an order
        intent per signal through the risk guard to the broker.
     Every step is idempotent, so a retried or doubled cycle changes nothing more.
     """
     broker = get_broker()
-    report = CycleReport(fills=orders_fill_pending(broker=broker))
+    report = CycleReport(fills=order_updates_poll(broker=broker).fills)
     positions_mark()
     _risk_observe()
     for strategy in strategy_list():

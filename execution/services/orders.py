@@ -1,0 +1,413 @@
+"""Orders: submission, the single idempotent writer of broker updates, the poll, cancels.
+
+How submission stays at-most-once at the broker and loses nothing, step by step:
+1. The order row (``client_order_id`` derived from the cause, unique) and its risk decision
+   commit first, in ``pending_new``, before any network call. A retry finds the row.
+2. ``broker.submit`` sends it with that ``client_order_id``. The broker refuses a second order
+   with the same id, and the adapter answers a timeout by looking the id up before retrying.
+3. The acknowledgement goes through ``order_update_apply`` like every other update.
+A crash between 1 and 3 leaves a ``pending_new`` row: a retried submit, or the poll, looks it
+up by ``client_order_id`` and applies what the broker has, or sends it again under the same
+id (at most once, by 2), or gives it up once too old to matter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+
+from common import clock
+from execution import metrics, order_states
+from execution.brokers.contract import (
+    Broker,
+    BrokerError,
+    BrokerFill,
+    BrokerOrder,
+    BrokerRejected,
+    OrderUpdate,
+)
+from execution.choices import OrderEventOutcome, OrderStatus, UpdateSource
+from execution.models import Fill, Order, OrderEvent
+from execution.selectors import (
+    fills_watermark,
+    order_request_for,
+    orders_awaiting_ack,
+    orders_open,
+    orders_working,
+)
+from execution.services.books import fill_book, order_fill_totals
+from execution.services.broker import get_broker
+
+logger = structlog.get_logger(__name__)
+
+
+def _json(raw: object) -> object:
+    """A payload as JSON (Decimal and datetime as strings)."""
+    if isinstance(raw, dict):
+        return {str(key): _json(value) for key, value in raw.items()}
+    if isinstance(raw, list | tuple):
+        return [_json(value) for value in raw]
+    if isinstance(raw, Decimal | datetime):
+        return str(raw)
+    return raw
+
+
+def _update_payload(update: OrderUpdate) -> dict:
+    order = update.order
+    payload = {
+        "event": update.event,
+        "broker_status": order.status,
+        "broker_order_id": order.broker_order_id,
+        "filled_quantity": str(order.filled_quantity),
+        "raw": _json(dict(update.raw)),
+    }
+    if update.fill is not None:
+        fill = update.fill
+        payload["fill"] = {
+            "id": fill.broker_fill_id, "quantity": str(fill.quantity), "price": str(fill.price),
+            "fee": str(fill.fee), "filled_at": fill.filled_at.isoformat(),
+        }  # fmt: skip
+    return payload
+
+
+def _order_for_update(update: OrderUpdate) -> Order | None:
+    orders = Order.objects.select_for_update()
+    if update.order.client_order_id:
+        order = orders.filter(client_order_id=update.order.client_order_id).first()
+        if order is not None:
+            return order
+    if update.order.broker_order_id:
+        return orders.filter(broker_order_id=update.order.broker_order_id).first()
+    return None
+
+
+def _fill_take(order: Order, fill: BrokerFill) -> str:
+    """Book a fill once: "recorded", "duplicate" (execution id known) or "overfill"."""
+    if Fill.objects.filter(broker_fill_id=fill.broker_fill_id).exists():
+        return "duplicate"
+    if order.filled_quantity + fill.quantity > order.quantity:
+        return "overfill"
+    fill_book(order=order, fill=fill)
+    order_fill_totals(order, fill)
+    return "recorded"
+
+
+@dataclass
+class _Applied:
+    changed: bool = False
+    status: str = ""
+    anomaly: str = ""
+    fill_recorded: bool = False
+    outcome: str = ""
+    broker: str = ""
+
+
+def order_update_apply(*, update: OrderUpdate) -> bool:
+    """Apply one broker update (stream, poll, reconciliation, submit, kill switch) once.
+
+    The only code that writes an order's status and fills. Idempotent: the order row is
+    locked, an event already stored under (order, event_id) is skipped, a fill already stored
+    under its execution id is skipped, and an update older than the order's state never moves
+    it back. Fill, position, lots, PnL, order totals and the event row commit together.
+    An illegal step (a fill after a cancel, ...) is stored as an anomaly event, logged and
+    counted, and leaves the status alone; a fill is booked anyway, since the money moved.
+    Returns whether anything changed.
+    """
+    with transaction.atomic():
+        applied = _apply_locked(update)
+    if applied is None:
+        return False
+    metrics.ORDER_UPDATES.labels(update.source, applied.outcome or "noop").inc()
+    if applied.fill_recorded:
+        metrics.FILLS.labels(applied.broker).inc()
+    if applied.changed and applied.status:
+        metrics.ORDERS.labels(applied.status).inc()
+    if applied.anomaly:
+        metrics.ORDER_ANOMALIES.labels(applied.anomaly).inc()
+        logger.error(
+            "order_anomaly", kind=applied.anomaly, client_order_id=update.order.client_order_id,
+            update_event=update.event, source=update.source, event_id=update.event_id,
+        )  # fmt: skip
+    return applied.changed
+
+
+def _apply_locked(update: OrderUpdate) -> _Applied | None:
+    order = _order_for_update(update)
+    if order is None:
+        # At the broker but not here: reconciliation reports it as an orphan order.
+        metrics.ORDER_ANOMALIES.labels("unknown_order").inc()
+        logger.warning(
+            "order_update_for_unknown_order", client_order_id=update.order.client_order_id,
+            broker_order_id=update.order.broker_order_id, source=update.source,
+        )  # fmt: skip
+        return None
+    if OrderEvent.objects.filter(order=order, event_id=update.event_id).exists():
+        return None  # a replayed event
+    before = order.status
+    applied = _Applied()
+    anomaly = ""
+    if update.fill is not None:
+        taken = _fill_take(order, update.fill)
+        applied.fill_recorded = taken == "recorded"
+        if taken == "overfill":
+            anomaly = "overfill"
+        elif applied.fill_recorded and before in order_states.FINAL and before != "filled":
+            anomaly = f"fill_after_{before}"
+    target = order_states.target_status(update.event, update.order.status)
+    if applied.fill_recorded and order.filled_quantity >= order.quantity:
+        target = OrderStatus.FILLED
+    step = (
+        order_states.transition(before, target, event=update.event)
+        if target is not None
+        else order_states.Transition(before, "noop")
+    )
+    anomaly = anomaly or step.anomaly
+    if step.outcome == "noop" and not applied.fill_recorded and not anomaly:
+        return None
+    order.status = step.status
+    if not order.broker_order_id and update.order.broker_order_id:
+        order.broker_order_id = update.order.broker_order_id
+    if before == OrderStatus.PENDING_NEW and order.status != before:
+        order.acknowledged_at = clock.now()
+    if order.status == OrderStatus.REJECTED and not order.reject_reason:
+        reason = update.raw.get("message") or update.raw.get("reason") or ""
+        order.reject_reason = f"rejected by the broker ({update.source}): {reason}".strip(": ")
+    cancelling = (OrderStatus.PENDING_CANCEL, OrderStatus.CANCELED)
+    if order.status in cancelling and not order.reject_reason and update.raw.get("reason"):
+        order.reject_reason = str(update.raw["reason"])
+    order.save()
+    outcome = (
+        OrderEventOutcome.ANOMALY
+        if anomaly
+        else (OrderEventOutcome.STALE if step.outcome == "stale" else OrderEventOutcome.APPLIED)
+    )
+    OrderEvent.objects.create(
+        order=order,
+        event=update.event[:32],
+        event_id=update.event_id[:200],
+        source=update.source,
+        from_status=before,
+        to_status=order.status,
+        outcome=outcome,
+        anomaly=anomaly,
+        at=update.at,
+        recorded_at=clock.now(),
+        payload=_update_payload(update),
+    )
+    applied.changed = applied.fill_recorded or order.status != before
+    applied.status = order.status if order.status != before else ""
+    applied.anomaly, applied.outcome, applied.broker = anomaly, str(outcome), order.broker
+    return applied
+
+
+def _local_update(
+    order: Order, event: str, *, source: str, event_id: str, reason: str = ""
+) -> OrderUpdate:
+    """An update decided here, not reported by the broker (a refusal, a cancel request, an
+    order given up), so that it goes through the same writer and leaves the same event."""
+    remote = BrokerOrder(
+        broker_order_id=order.broker_order_id,
+        client_order_id=order.client_order_id,
+        symbol=order.instrument.symbol,
+        side=order.side,
+        quantity=order.quantity,
+        filled_quantity=order.filled_quantity,
+        average_fill_price=order.average_fill_price,
+        status=order_states.EVENT_STATUS.get(event, event),
+    )
+    return OrderUpdate(
+        event=event,
+        order=remote,
+        at=clock.now(),
+        source=source,
+        event_id=event_id,
+        raw={"reason": reason} if reason else {},
+    )
+
+
+def _remote_update(remote: BrokerOrder, *, source: str) -> OrderUpdate:
+    """A broker's view of an order as an update. The event id names the state seen, so the
+    same view polled twice is one event, and a later state is a new one."""
+    return OrderUpdate(
+        event=remote.status,
+        order=remote,
+        at=remote.updated_at or clock.now(),
+        source=source,
+        event_id=f"{source}:{remote.broker_order_id}:{remote.status}:{remote.filled_quantity}",
+        raw=remote.raw,
+    )
+
+
+def order_send(*, order: Order, broker: Broker, look_up_first: bool) -> None:
+    """Send a ``pending_new`` order, or find it at the broker, and apply the answer.
+
+    ``look_up_first`` when a previous attempt may have reached the broker (a retried
+    submit): the order is then only looked up, and sent only if the broker does not know it.
+    A refusal rejects the order; no answer leaves it ``pending_new`` for the poll.
+    """
+    try:
+        remote = broker.order_by_client_id(order.client_order_id) if look_up_first else None
+        if remote is None:
+            remote = broker.submit(order_request_for(order))
+    except BrokerRejected as exc:
+        update = _local_update(
+            order, "rejected", source=UpdateSource.SUBMIT,
+            event_id=f"submit:rejected:{order.client_order_id}", reason=exc.message,
+        )  # fmt: skip
+        order_update_apply(update=update)
+        return
+    except BrokerError as exc:
+        metrics.SUBMIT_UNRESOLVED.inc()
+        logger.warning(
+            "order_send_unresolved", client_order_id=order.client_order_id, error=str(exc)
+        )
+        return
+    order_update_apply(update=_remote_update(remote, source=UpdateSource.SUBMIT))
+
+
+def _pending_resolve(order: Order, broker: Broker) -> None:
+    """Bring an order left in ``pending_new`` (a crash or a timeout after step 1) to the
+    broker's truth: apply what the broker has; if it has nothing, send it again under the
+    same ``client_order_id`` while recent, else give it up as never sent."""
+    try:
+        remote = broker.order_by_client_id(order.client_order_id)
+    except BrokerError as exc:
+        logger.warning("pending_order_lookup_failed", client_order_id=order.client_order_id,
+                       error=str(exc))  # fmt: skip
+        return
+    if remote is not None:
+        order_update_apply(update=_remote_update(remote, source=UpdateSource.POLL))
+        return
+    sent_at = order.submitted_at or order.created_at
+    if clock.now() - sent_at < timedelta(seconds=settings.EXECUTION_SUBMIT_RETRY_SECONDS):
+        metrics.SUBMIT_RETRIES.inc()
+        order_send(order=order, broker=broker, look_up_first=False)
+        return
+    reason = f"never reached the broker within {settings.EXECUTION_SUBMIT_RETRY_SECONDS} s"
+    order_update_apply(
+        update=_local_update(
+            order,
+            "rejected",
+            source=UpdateSource.POLL,
+            event_id=f"poll:given_up:{order.client_order_id}",
+            reason=reason,
+        )
+    )
+
+
+@dataclass
+class PollReport:
+    fills: int = 0
+    updates: int = 0
+    pending_resolved: int = 0
+
+    def as_dict(self) -> dict:
+        return {"fills": self.fills, "updates": self.updates, "pending": self.pending_resolved}
+
+
+def _fill_update(fill: BrokerFill, *, source: str) -> OrderUpdate:
+    remote = BrokerOrder(
+        broker_order_id=fill.broker_order_id,
+        client_order_id=fill.client_order_id,
+        symbol=fill.symbol,
+        side=fill.side,
+        quantity=fill.quantity,
+        filled_quantity=fill.quantity,
+        average_fill_price=fill.price,
+        status="partially_filled",
+    )
+    # The event id is the execution id, as on the stream: a fill seen by both is one event.
+    return OrderUpdate(
+        event="partial_fill", order=remote, at=fill.filled_at, source=source,
+        event_id=fill.broker_fill_id, fill=fill, raw=fill.raw,
+    )  # fmt: skip
+
+
+def order_updates_poll(*, broker: Broker | None = None) -> PollReport:
+    """The fallback for the trade-update stream, run by beat and by the trading cycle.
+
+    1. Orders still ``pending_new`` are resolved with the broker (see ``_pending_resolve``).
+    2. The account's fills since the newest recorded one (minus an overlap) are applied;
+       fills dedupe on the execution id, so the overlap and a stream that also delivered
+       them add nothing.
+    3. Every order working here is looked up and its state applied; an order waiting for a
+       cancel that the broker still works on is asked to cancel again (a cancel request lost
+       in a crash; cancelling twice is harmless).
+    Every step goes through ``order_update_apply``, so running the poll twice changes nothing.
+    """
+    broker = broker or get_broker()
+    report = PollReport()
+    for order in orders_awaiting_ack(broker=broker.name):
+        _pending_resolve(order, broker)
+        report.pending_resolved += 1
+    watermark = fills_watermark(broker=broker.name)
+    overlap = timedelta(seconds=settings.EXECUTION_POLL_OVERLAP_SECONDS)
+    for fill in broker.fills(after=watermark - overlap if watermark else None):
+        if order_update_apply(update=_fill_update(fill, source=UpdateSource.POLL)):
+            report.fills += 1
+    for order in orders_working(broker=broker.name):
+        remote = broker.order_by_client_id(order.client_order_id)
+        if remote is None:
+            continue  # unknown at the broker: reconciliation reports the ghost
+        if order.status == OrderStatus.PENDING_CANCEL and remote.status in order_states.WORKING:
+            broker.cancel(remote.broker_order_id)
+            remote = broker.order_by_client_id(order.client_order_id) or remote
+        if order_update_apply(update=_remote_update(remote, source=UpdateSource.POLL)):
+            report.updates += 1
+    return report
+
+
+def _cancel_at_broker(order: Order, broker: Broker) -> None:
+    try:
+        remote = broker.order_by_client_id(order.client_order_id)
+        if remote is not None and remote.is_open:
+            broker.cancel(remote.broker_order_id)
+            remote = broker.order_by_client_id(order.client_order_id)
+    except BrokerError as exc:
+        # The order stays pending_cancel here; the poll asks the broker again.
+        logger.error("cancel_failed_at_broker", client_order_id=order.client_order_id,
+                     error=str(exc))  # fmt: skip
+        return
+    if remote is not None:
+        order_update_apply(update=_remote_update(remote, source=UpdateSource.KILL_SWITCH))
+    elif not order.broker_order_id:
+        # Never reached the broker: nothing to cancel there.
+        order_update_apply(
+            update=_local_update(
+                order,
+                "canceled",
+                source=UpdateSource.KILL_SWITCH,
+                event_id=f"kill_switch:never_sent:{order.client_order_id}",
+                reason="cancelled before it reached the broker",
+            )
+        )
+
+
+def orders_cancel_open(*, reason: str, broker: Broker | None = None) -> int:
+    """Cancel every open order at the broker; returns how many cancels this call asked for.
+
+    Registered with risk as the kill switch handler (``ExecutionConfig.ready``). Each order
+    is first claimed by moving it to ``pending_cancel`` under its row lock (an event with
+    the kill switch as source), so two engages at once cancel each order once; then the
+    broker is asked to cancel and its answer applied. The final state of a remote order may
+    only come later, by the stream or the poll, which also repeats a lost cancel request.
+    """
+    broker = broker or get_broker()
+    stamp = clock.now().isoformat()
+    requested = 0
+    for order in orders_open().exclude(status=OrderStatus.PENDING_CANCEL):
+        claim = _local_update(
+            order, "pending_cancel", source=UpdateSource.KILL_SWITCH,
+            event_id=f"kill_switch:{stamp}", reason=f"kill switch: {reason}"[:2000],
+        )  # fmt: skip
+        if not order_update_apply(update=claim):
+            continue
+        requested += 1
+        _cancel_at_broker(order, broker)
+    logger.warning("open_orders_cancel_requested", count=requested, reason=reason)
+    return requested
