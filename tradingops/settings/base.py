@@ -332,6 +332,38 @@ PAPER_ACCOUNT_CAPITAL = Decimal(env.str("PAPER_ACCOUNT_CAPITAL", default="100000
 
 PAPER_BROKER_SLIPPAGE_BPS = Decimal(env.str("PAPER_BROKER_SLIPPAGE_BPS", default="5"))
 
+# Which broker executes orders: "paper" (in-process, the embedded default) or "alpaca" (the
+# Alpaca trading API, real paper account or the local simulator, see docs/staging.md).
+EXECUTION_BROKER = env.str("EXECUTION_BROKER", default="paper")
+# Alpaca trading API (orders, positions, account). Paper by default: a live URL is refused by
+# production settings unless ALPACA_LIVE_TRADING is explicitly true.
+ALPACA_TRADING_BASE_URL = env.str(
+    "ALPACA_TRADING_BASE_URL", default="https://paper-api.alpaca.markets"
+)
+ALPACA_TRADING_STREAM_URL = env.str(
+    "ALPACA_TRADING_STREAM_URL", default="wss://paper-api.alpaca.markets/stream"
+)
+ALPACA_LIVE_TRADING = env.bool("ALPACA_LIVE_TRADING", default=False)
+# Seconds one trading API request may take; past it the call counts as BrokerUnavailable.
+ALPACA_TRADING_TIMEOUT_S = env.float("ALPACA_TRADING_TIMEOUT_S", default=10.0)
+# Attempts of one broker call on timeouts, 5xx and 429 (a submit looks its order up first).
+ALPACA_TRADING_RETRY_ATTEMPTS = env.int("ALPACA_TRADING_RETRY_ATTEMPTS", default=3)
+ALPACA_TRADING_RETRY_MAX_WAIT_S = env.float("ALPACA_TRADING_RETRY_MAX_WAIT_S", default=2.0)
+# The local Alpaca simulator (`manage.py run_broker_simulator`): its state file, the slippage
+# and volume participation cap of its fills, its fill tick, and the fault delay of "timeout".
+ALPACA_SIMULATOR_DB_PATH = env.str(
+    "ALPACA_SIMULATOR_DB_PATH", default=str(VAR_DIR / "alpaca_simulator.sqlite3")
+)
+ALPACA_SIMULATOR_SLIPPAGE_BPS = Decimal(env.str("ALPACA_SIMULATOR_SLIPPAGE_BPS", default="5"))
+ALPACA_SIMULATOR_PARTICIPATION = Decimal(env.str("ALPACA_SIMULATOR_PARTICIPATION", default="0.1"))
+ALPACA_SIMULATOR_TICK_S = env.float("ALPACA_SIMULATOR_TICK_S", default=0.3)
+ALPACA_SIMULATOR_STARTING_CASH = Decimal(
+    env.str("ALPACA_SIMULATOR_STARTING_CASH", default="100000")
+)
+# Metrics port of `manage.py run_trade_stream` (0: no HTTP endpoint of its own; with
+# PROMETHEUS_MULTIPROC_DIR set the web's /metrics shows its series anyway).
+TRADE_STREAM_METRICS_PORT = env.int("TRADE_STREAM_METRICS_PORT", default=0)
+
 # Period of the ingest and predict-and-trade periodic tasks, written into the beat schedule by
 # `manage.py setup_periodic_tasks` (operators may then edit it in admin).
 SCHEDULE_INGEST_SECONDS = env.int("SCHEDULE_INGEST_SECONDS", default=60)

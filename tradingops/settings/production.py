@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 from tradingops.settings.base import *  # noqa: F403
-from tradingops.settings.base import CELERY_BROKER_URL, DATABASES, MIDDLEWARE, env
+from tradingops.settings.base import (
+    ALPACA_LIVE_TRADING,
+    ALPACA_TRADING_BASE_URL,
+    CELERY_BROKER_URL,
+    DATABASES,
+    MIDDLEWARE,
+    env,
+)
+
+
+def _alpaca_is_paper(url: str) -> bool:
+    """Alpaca's live host is api.alpaca.markets; paper and local simulators are anything else
+    except another *.alpaca.markets trading host."""
+    host = urlsplit(url).hostname or ""
+    return host == "paper-api.alpaca.markets" or not host.endswith("alpaca.markets")
 
 
 def _secret(name: str) -> str:
@@ -34,6 +49,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     raise ImproperlyConfigured("SQLite is for embedded defaults only; use PostgreSQL")
 if CELERY_BROKER_URL.startswith(("filesystem://", "memory://")):
     raise ImproperlyConfigured("CELERY_BROKER_URL must name a real broker (redis:// or amqp://)")
+
+# Real money only on purpose: a live Alpaca URL needs ALPACA_LIVE_TRADING=true spelled out.
+if not ALPACA_LIVE_TRADING and not _alpaca_is_paper(ALPACA_TRADING_BASE_URL):
+    raise ImproperlyConfigured(
+        f"ALPACA_TRADING_BASE_URL {ALPACA_TRADING_BASE_URL!r} is not Alpaca paper trading; "
+        "set ALPACA_LIVE_TRADING=true to trade real money"
+    )
 
 # gunicorn serves the collected static files itself (admin CSS/JS), right after security.
 MIDDLEWARE = [
