@@ -7,9 +7,9 @@ Runs as ``manage.py soak_stack collect`` in the stack's environment; reads only.
 - ``missed_bars``: (instrument, bar time) pairs the calendar expects but the store lacks;
 - ``duplicate_orders``: orders beyond the first for one (strategy, instrument, bar, side), and
   fills beyond an order's quantity (a doubled fill);
-- ``lost_orders``: orders that never reached the broker (still ``new``) or that the broker
-  should have filled but nobody recorded: still working although two bars after their
-  decision bar are stored (the paper broker fills at the next bar's open; one bar of slack);
+- ``lost_orders``: orders still open (never acknowledged, or working with no fill recorded)
+  although two bars after their decision bar are stored: the broker fills a market order at
+  the next bar's open, so by then it must be final (one bar of slack);
 - PnL is recomputed by replaying every fill through ``execution.pnl`` and compared with the
   stored positions and fills, to the cent.
 """
@@ -27,7 +27,7 @@ from django_celery_results.models import TaskResult
 
 from common import clock
 from execution import pnl
-from execution.choices import OrderStatus
+from execution.choices import OPEN_STATUSES
 from execution.models import Fill, Order, Position
 from marketdata.calendars import expected_bar_starts
 from marketdata.models import Bar, Instrument
@@ -93,12 +93,9 @@ def lost_orders(orders, timeframe: str) -> list[str]:
         .annotate(newest=Max("timestamp"))
     }
     lost = []
-    for order in orders.filter(
-        status__in=[OrderStatus.NEW, OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED]
-    ):
+    for order in orders.filter(status__in=OPEN_STATUSES):
         newest_bar = newest.get(order.instrument_id)
-        overdue = newest_bar is not None and newest_bar >= order.bar_timestamp + 2 * step
-        if order.status == OrderStatus.NEW or overdue:
+        if newest_bar is not None and newest_bar >= order.bar_timestamp + 2 * step:
             lost.append(order.client_order_id)
     return lost
 
@@ -143,10 +140,8 @@ def reconciliation_breaks_open() -> dict:
         return {"reconciliation_breaks_open": 0, "reconciliation": "not built"}
     fields = {field.name for field in model._meta.get_fields()}
     rows = model.objects.all()
-    if "resolved_at" in fields:
-        rows = rows.filter(resolved_at__isnull=True)
-    elif "status" in fields:
-        rows = rows.exclude(status__in=["resolved", "closed"])
+    if "status" in fields:
+        rows = rows.filter(status="open")
     return {"reconciliation_breaks_open": rows.count(), "reconciliation": "checked"}
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import exchange_calendars as xcals
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django_celery_beat.models import PeriodicTask
 
@@ -34,6 +35,7 @@ class SeedResult:
     symbols: list[str]
     history_bars: int
     champion: str
+    artifact: str
 
 
 def soak_symbols(count: int) -> list[str]:
@@ -48,9 +50,18 @@ def history_start(*, first_session: str, sessions: int, calendar: str) -> dateti
 
 
 def soak_seed(
-    *, instruments: int, first_open: datetime, history_from: datetime, schedule_seconds: int
+    *,
+    instruments: int,
+    first_open: datetime,
+    history_from: datetime,
+    schedule_seconds: int,
+    users: dict[str, str] | None = None,
 ) -> SeedResult:
-    """Fill the stack's empty database; safe to run again (it only adds what is missing)."""
+    """Fill the stack's empty database; safe to run again (it only adds what is missing).
+
+    ``users`` (name → password) become superusers of the scratch database: the game days act
+    through the API as two different people (four-eyes).
+    """
     symbols = soak_symbols(instruments)
     rows = [Instrument.objects.get_or_create(symbol=symbol)[0] for symbol in symbols]
     # Through the configured providers (the fake Alpaca first), as the loop will ingest.
@@ -63,8 +74,16 @@ def soak_seed(
     if created:
         strategy.instruments.set(rows)
     _schedule(schedule_seconds)
+    for username, password in (users or {}).items():
+        if not get_user_model().objects.filter(username=username).exists():
+            get_user_model().objects.create_superuser(username, "", password)
     stored = sum(report.stored.values())
-    return SeedResult(symbols=symbols, history_bars=stored, champion=str(champion))
+    return SeedResult(
+        symbols=symbols,
+        history_bars=stored,
+        champion=str(champion),
+        artifact=champion.artifact_path,
+    )
 
 
 @transaction.atomic

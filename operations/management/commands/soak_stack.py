@@ -27,6 +27,7 @@ class Command(BaseCommand):
         seed.add_argument("--first-open", type=_moment, required=True)
         seed.add_argument("--calendar", default="XNYS")
         seed.add_argument("--schedule-seconds", type=int, default=1)
+        seed.add_argument("--users", nargs="*", default=[], help="NAME:PASSWORD superusers")
         collect = sub.add_parser("collect")
         collect.add_argument("--start", type=_moment, required=True)
         collect.add_argument("--end", type=_moment, required=True)
@@ -44,6 +45,7 @@ class Command(BaseCommand):
                     calendar=options["calendar"],
                 ),
                 schedule_seconds=options["schedule_seconds"],
+                users=dict(user.split(":", 1) for user in options["users"]),
             )
             self.stdout.write(json.dumps(result.__dict__))
             return
