@@ -78,7 +78,8 @@ class GameDayStack:
         stack.start(anchor=anchor)
         stack.wait_ready()
         self.clock = WallClock(PROFILE, anchor)
-        artifact = Path(seed["artifact"]) if seed.get("artifact") else None
+        # Relative paths are inside the stack's artifact directory (MODEL_ARTIFACT_DIR).
+        artifact = stack.spec.var_dir / "artifacts" / seed["artifact"] if seed["artifact"] else None
         self.context = Context(stack=stack, symbols=seed["symbols"], users=users, artifact=artifact)
         self.context.state["market_now"] = self.clock.now
         self.context.state["bar"] = timeframe_delta(PROFILE.timeframe)
