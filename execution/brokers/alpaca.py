@@ -21,9 +21,9 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import requests
+from alpaca.common.enums import Sort
 from alpaca.common.exceptions import APIError
 from alpaca.trading.client import TradingClient
-from alpaca.common.enums import Sort
 from alpaca.trading.enums import OrderSide, QueryOrderStatus, TimeInForce
 from alpaca.trading.requests import (
     GetOrdersRequest,

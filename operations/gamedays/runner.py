@@ -181,7 +181,7 @@ def _safely(step: Callable[[Context], str], ctx: Context, timeline: Timeline) ->
     in its timeline and failures, not a crash of the whole run."""
     try:
         return step(ctx)
-    except Exception as exc:  # noqa: BLE001 - any failure is the finding
+    except Exception as exc:
         detail = f"{step.__name__} failed: {type(exc).__name__}: {exc}"
         timeline.add("error", detail)
         return detail

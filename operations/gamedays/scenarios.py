@@ -221,7 +221,7 @@ def _needs_redis(ctx: Context) -> str | None:
 def _redis_down(ctx: Context) -> str:
     port = str(ctx.stack.ports["redis"])
     subprocess.run(  # noqa: S603 - fixed command on our private Redis
-        ["redis-cli", "-p", port, "shutdown", "nosave"],
+        ["redis-cli",  # noqa: S607 - Debian's redis-tools, on PATH like redis-server "-p", port, "shutdown", "nosave"],
         capture_output=True,
         timeout=10,
         check=False,
@@ -253,7 +253,7 @@ def _database_down(ctx: Context) -> str:
             "WHERE datname = %s AND pid <> pg_backend_pid()",
             [name],
         )
-    return f"database {name}: every connection dropped and new ones refused (a restart, as the app sees it)"
+    return f"database {name}: connections dropped, new ones refused (a restart, as the app sees it)"
 
 
 def _sqlite_lock(ctx: Context, path: Path) -> str:
@@ -322,6 +322,43 @@ def _released(observation: Observation, ctx: Context) -> bool:
         and observation.value("tradingops_risk_kill_switch_engaged") == 0
         and loop_progressing(observation, ctx)
     )
+
+
+def _tighten_daily_loss(ctx: Context) -> str:
+    body = {"scope": "global", "field": "max_daily_loss", "value": "0.01",
+            "reason": "game day: daily-loss trip", "duration_minutes": 1440}  # fmt: skip
+    response = ctx.api("gameday-operator", "risk/limits/change/", body)
+    response.raise_for_status()
+    ctx.state["daily_loss_before"] = response.json()["before"].get("max_daily_loss")
+    return f"max_daily_loss tightened to 0.01 at once ({response.status_code}): any loss trips"
+
+
+def _loosen_daily_loss(ctx: Context) -> str:
+    """Back to the limit it had, by four-eyes (loosening is a change request), then the kill
+    switch the trip engaged is released by four-eyes too."""
+    before = ctx.state.get("daily_loss_before") or "5000"
+    body = {"scope": "global", "field": "max_daily_loss", "value": str(before),
+            "reason": "game day over"}  # fmt: skip
+    response = ctx.api("gameday-operator", "risk/limits/change/", body)
+    response.raise_for_status()
+    steps = [f"limit back to {before} requested ({response.status_code})"]
+    change = response.json().get("change_request")
+    if change:
+        approve = ctx.api(
+            "gameday-officer", f"risk/change-requests/{change['id']}/approve/", {"reason": "ok"}
+        )
+        approve.raise_for_status()
+        steps.append(f"approved by gameday-officer ({approve.status_code})")
+    steps.append(_release_four_eyes(ctx))
+    return "; ".join(steps)
+
+
+def _daily_loss_detect(observation: Observation, ctx: Context) -> str | None:
+    if rose(observation, ctx, "tradingops_risk_trips_total"):
+        return "tradingops_risk_trips_total rose (daily loss trip)"
+    if observation.value("tradingops_risk_kill_switch_engaged") == 1:
+        return "kill switch engaged by the trip"
+    return alert(observation, "DailyLossLimitReached", "KillSwitchEngaged")
 
 
 def _needs_artifact(ctx: Context) -> str | None:

@@ -58,7 +58,10 @@ def game_day_failures(outcome: Outcome, expected: Expectations) -> list[str]:
 
 def score_table(rows: list[dict]) -> str:
     """The ``--all`` table: one line per scenario, then the score."""
-    header = f"{'scenario':<34} {'result':<8} {'detect s':>9} {'recover s':>10} {'orders':>7} {'lost':>5}"
+    header = (
+        f"{'scenario':<34} {'result':<8} {'detect s':>9} {'recover s':>10} "
+        f"{'orders':>7} {'lost':>5}"
+    )
     lines = [header, "-" * len(header)]
     for row in rows:
         result = {True: "PASS", False: "FAIL", None: "SKIP"}[row["passed"]]

@@ -52,7 +52,9 @@ def test_wall_time_of_inverts_the_clock(wall_time):
     ticking = session_clock(wall_time)
     moment = ticking.at_session_seconds(2 * SESSION + 600)
 
-    assert ticking.wall_time_of(moment) == pytest.approx(wall_time["now"] + (2 * SESSION + 600) / 450)
+    assert ticking.wall_time_of(moment) == pytest.approx(
+        wall_time["now"] + (2 * SESSION + 600) / 450
+    )
 
 
 def test_before_the_anchor_the_clock_runs_up_to_the_open(wall_time):
