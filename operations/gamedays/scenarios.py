@@ -9,6 +9,7 @@ trading cycle and ingest, /health/ready 200, the injected condition gone).
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import subprocess
 import time
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 ERRORS = "tradingops_marketdata_provider_errors_total"
 RUNS = "tradingops_scheduler_task_runs_total"
+REDIS_CLI = shutil.which("redis-cli") or "redis-cli"
 TRADE_TASK, INGEST_TASK = "execution.predict_and_trade", "marketdata.ingest_bars"
 
 
@@ -221,7 +223,7 @@ def _needs_redis(ctx: Context) -> str | None:
 def _redis_down(ctx: Context) -> str:
     port = str(ctx.stack.ports["redis"])
     subprocess.run(  # noqa: S603 - fixed command on our private Redis
-        ["redis-cli",  # noqa: S607 - Debian's redis-tools, on PATH like redis-server "-p", port, "shutdown", "nosave"],
+        [REDIS_CLI, "-p", port, "shutdown", "nosave"],
         capture_output=True,
         timeout=10,
         check=False,
