@@ -12,6 +12,7 @@ Per scenario:
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import secrets
@@ -35,6 +36,7 @@ from operations.gamedays.scenarios import (
 )
 from operations.gamedays.scoring import Outcome, game_day_failures
 from operations.models import GameDay
+from operations.soak.environment import default_broker
 from operations.soak.profile import SoakProfile, session_plan
 from operations.soak.runner import WallClock, build_stack, collect, environment
 from operations.soak.stack import Stack
@@ -42,6 +44,12 @@ from operations.soak.stack import Stack
 POLL_S = 0.5
 SETTLE_BARS = 2
 PROFILE = SoakProfile(trading_days=1, instruments=2, history_sessions=20)
+
+
+def game_day_profile() -> SoakProfile:
+    return dataclasses.replace(PROFILE, broker=default_broker())
+
+
 # Late after 3 s, not a minute: fast detection. Change requests expire in market time, which
 # runs 450 times faster here: a day of market time gives the second person a few wall minutes.
 GAME_DAY_ENV = {"SCHEDULER_GRACE_SECONDS": "3", "RISK_CHANGE_REQUEST_TTL_MINUTES": "1440"}
@@ -52,7 +60,8 @@ class GameDayStack:
 
     def __init__(self, var_dir: Path, log: Callable[[str], None]) -> None:
         self.log = log
-        self.stack: Stack = build_stack(profile=PROFILE, var_dir=var_dir, suffix="gameday")
+        self.profile = game_day_profile()
+        self.stack: Stack = build_stack(profile=self.profile, var_dir=var_dir, suffix="gameday")
         self.stack.spec.extra_env.update(GAME_DAY_ENV)
         self.clock: WallClock | None = None
         self.context: Context | None = None
@@ -138,8 +147,7 @@ def scenario_run(scenario: Scenario, game: GameDayStack) -> GameDay:
     timeline = Timeline()
     timeline.add("inject", _safely(scenario.inject, ctx, timeline))
     detected_s = healed_s = recovered_s = None
-    ctx.state["at_heal"] = ctx.baseline if scenario.heal is None else None
-    healed_s = 0.0 if scenario.heal is None else None
+    ctx.state["at_heal"] = None
     limit = scenario.hold_s * 2 + scenario.expectations.max_recover_s + 30
     while time.monotonic() - timeline.started < limit:
         time.sleep(POLL_S)
@@ -153,7 +161,11 @@ def scenario_run(scenario: Scenario, game: GameDayStack) -> GameDay:
             detected_s is not None or elapsed >= 2 * scenario.hold_s
         )
         if healed_s is None and hold_over:
-            healed_s = timeline.add("heal", _safely(scenario.heal, ctx, timeline))
+            if scenario.heal is None:  # heals by itself: recovery counts from the injection
+                timeline.add("note", "no action: the failure heals by itself")
+                healed_s = 0.0
+            else:
+                healed_s = timeline.add("heal", _safely(scenario.heal, ctx, timeline))
             ctx.state["at_heal"] = probe.observe()
         if healed_s is not None and (scenario.recovered or loop_progressing)(current, ctx):
             recovered_s = timeline.add("recover", "loop progressing, /health/ready 200")
@@ -230,7 +242,7 @@ def _record(
         observed=observed,
         failures=failures,
         timeline=timeline.events,
-        environment=environment(),
+        environment=environment(game_day_profile()),
     )
     if game_day.passed is False:
         game_day.incident_id = _incident_open(game_day)

@@ -368,9 +368,14 @@ def _needs_artifact(ctx: Context) -> str | None:
 
 
 def _corrupt(ctx: Context) -> str:
+    """Overwrite the file, then restart the worker: a running worker keeps the model it
+    verified in memory (cached by digest), so a bad file bites at the next load, as after
+    a deploy or a restart."""
     ctx.state["artifact_bytes"] = ctx.artifact.read_bytes()
     ctx.artifact.write_bytes(b"corrupted by a game day" + ctx.state["artifact_bytes"][64:])
-    return f"champion artifact {ctx.artifact.name} overwritten"
+    ctx.stack.terminate("worker")
+    ctx.stack.worker_start()
+    return f"champion artifact {ctx.artifact.name} overwritten; worker restarted (loads it anew)"
 
 
 def _restore(ctx: Context) -> str:

@@ -51,5 +51,12 @@ def scratch_database_url(*, var_dir: Path, suffix: str) -> str:
     return f"postgres://{auth}@{host}:{db.get('PORT') or 5432}/{name}"
 
 
+def default_broker() -> str:
+    """The Alpaca-protocol simulator when execution ships it, else the in-process paper broker."""
+    from django.core.management import get_commands
+
+    return "simulator" if "run_broker_simulator" in get_commands() else "paper"
+
+
 def private_redis_wanted() -> bool:
     return broker_kind() == "redis" and shutil.which("redis-server") is not None

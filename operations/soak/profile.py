@@ -14,6 +14,7 @@ DEFAULT_FIRST_SESSION = "2026-03-30"
 # Wall seconds per bar in a compressed run: enough for ingest and a trading cycle on 2 cores.
 WALL_SECONDS_PER_BAR = 2.0
 FAULT_PROFILES = ("none", "providers", "chaos")
+BROKERS = ("paper", "simulator")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class SoakProfile:
     calendar: str = "XNYS"
     history_sessions: int = 30
     schedule_seconds: int = 1
+    broker: str = "paper"  # "simulator" once execution has run_broker_simulator
 
     @property
     def clock_speed(self) -> float:

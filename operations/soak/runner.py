@@ -68,12 +68,17 @@ def build_stack(*, profile: SoakProfile, var_dir: Path, suffix: str) -> Stack:
             schedule_seconds=profile.schedule_seconds,
             private_redis=private_redis_wanted(),
             settings_module=stack_settings_module(),
+            broker=profile.broker,
         )
     )
 
 
-def environment() -> dict:
-    return {"database": database_vendor(), "celery_broker": broker_kind(), "broker": "paper"}
+def environment(profile: SoakProfile) -> dict:
+    return {
+        "database": database_vendor(),
+        "celery_broker": broker_kind(),
+        "broker": profile.broker,
+    }
 
 
 class WallClock:
@@ -207,7 +212,7 @@ def soak_run(
         calendar=profile.calendar,
     )
     var_dir = var_dir or settings.VAR_DIR / "soak" / datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%S")
-    record = soak_run_start(profile=profile, environment=environment())
+    record = soak_run_start(profile=profile, environment=environment(profile))
     began = time.monotonic()
     stack = build_stack(profile=profile, var_dir=var_dir, suffix="soak")
     try:
@@ -294,7 +299,7 @@ def _report(profile, plan, seed, figures, observations, watcher) -> dict:
     sessions = figures.pop("sessions")
     return {
         "profile": profile.as_dict(),
-        "environment": environment(),
+        "environment": environment(profile),
         "first_session": plan[0].label,
         "last_session": plan[-1].label,
         "symbols": seed["symbols"],

@@ -76,6 +76,7 @@ class StackSpec:
     private_redis: bool = False
     keep_redis_url: bool = False
     settings_module: str = "tradingops.settings.dev"
+    broker: str = "paper"  # or "simulator": the Alpaca-protocol simulator and trade stream
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -121,7 +122,23 @@ class Stack:
         }
         if "redis" in self.urls:
             env["REDIS_URL"] = self.urls["redis"]
+        if spec.broker == "simulator":
+            env |= self._simulator_env()
         return env | spec.extra_env
+
+    def _simulator_env(self) -> dict[str, str]:
+        """Orders through alpaca-py to the simulator on its own port; participation 1 so a
+        market order fills within its bar, as the paper broker does (the lost-order check
+        gives one bar of slack); client timeout 2 s so a timeout fault is felt at once."""
+        port = self.ports["simulator"]
+        return {
+            "EXECUTION_BROKER": "alpaca",
+            "ALPACA_TRADING_BASE_URL": f"http://127.0.0.1:{port}",
+            "ALPACA_TRADING_STREAM_URL": f"ws://127.0.0.1:{port}/stream",
+            "ALPACA_SIMULATOR_DB_PATH": str(self.spec.var_dir / "alpaca_simulator.sqlite3"),
+            "ALPACA_SIMULATOR_PARTICIPATION": "1",
+            "ALPACA_TRADING_TIMEOUT_S": "2",
+        }
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -135,6 +152,9 @@ class Stack:
             self.urls[name] = self._start_fake(name, f"marketdata.fakes.{module}")
         if self.spec.private_redis:
             self.redis_start()
+        if self.spec.broker == "simulator":
+            self.ports["simulator"] = free_port()
+            self.urls["simulator"] = f"http://127.0.0.1:{self.ports['simulator']}"
 
     def manage(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
         """Run a management command inside the stack's environment; raise on failure."""
@@ -156,6 +176,9 @@ class Stack:
         self.ports["web"] = free_port()
         self.urls["web"] = f"http://127.0.0.1:{self.ports['web']}"
         self.web_start()
+        if self.spec.broker == "simulator":
+            self.simulator_start()
+            self.trade_stream_start()
         self.worker_start()
         self.beat_start()
         if shutil.which("prometheus"):
@@ -164,6 +187,14 @@ class Stack:
     def web_start(self) -> None:
         address = f"127.0.0.1:{self.ports['web']}"
         self._spawn("web", [*MANAGE, "runserver", address, "--noreload"])
+
+    def simulator_start(self) -> None:
+        port = str(self.ports["simulator"])
+        self._spawn("simulator", [*MANAGE, "run_broker_simulator", "--port", port])
+        _wait_for(lambda: _tcp_open(self.ports["simulator"]), 60, "broker simulator")
+
+    def trade_stream_start(self) -> None:
+        self._spawn("stream", [*MANAGE, "run_trade_stream"])
 
     def worker_start(self, name: str = "worker") -> None:
         self._spawn(

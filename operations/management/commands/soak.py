@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from operations.soak.profile import DEFAULT_FIRST_SESSION, FAULT_PROFILES, SoakProfile
+from operations.soak.environment import default_broker
+from operations.soak.profile import BROKERS, DEFAULT_FIRST_SESSION, FAULT_PROFILES, SoakProfile
 from operations.soak.runner import soak_run
 
 
@@ -28,6 +29,12 @@ class Command(BaseCommand):
             "default: one bar every 2 s",
         )
         parser.add_argument("--faults", choices=FAULT_PROFILES, default="none")
+        parser.add_argument(
+            "--broker",
+            choices=BROKERS,
+            default="",
+            help="default: the Alpaca-protocol simulator when installed, else the paper broker",
+        )
         parser.add_argument("--timeframe", default="15m")
         parser.add_argument(
             "--first-session",
@@ -53,6 +60,7 @@ class Command(BaseCommand):
             timeframe=options["timeframe"],
             first_session=first,
             history_sessions=options["history_sessions"],
+            broker=options["broker"] or default_broker(),
         )
         quiet = options["json"]
         record, report = soak_run(
