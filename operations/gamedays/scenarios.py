@@ -504,6 +504,8 @@ SCENARIOS = [
         _restore,
         _integrity_detect,
         requires=_needs_artifact,
+        hold_s=40,  # the restarted worker loads the file
+        expectations=Expectations(max_detect_s=60),
     ),
 ]
 SCENARIO_NAMES = [scenario.name for scenario in SCENARIOS]
