@@ -1,6 +1,6 @@
 """Prometheus metrics of order flow and reconciliation."""
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 ORDERS = Counter(
     "tradingops_execution_orders_total", "Orders by the status they reached.", ["status"]
@@ -38,4 +38,25 @@ RECONCILIATION_BREAKS = Counter(
     "tradingops_execution_reconciliation_breaks_total",
     "Reconciliation breaks found (each discrepancy once while open), by kind.",
     ["kind"],
+)
+
+# The trade-update stream process (manage.py run_trade_stream).
+TRADE_STREAM_CONNECTED = Gauge(
+    "tradingops_execution_trade_stream_connected",
+    "1 while the trade-update stream is connected and authenticated, else 0.",
+    multiprocess_mode="max",
+)
+TRADE_STREAM_CONNECTS = Counter(
+    "tradingops_execution_trade_stream_connects_total",
+    "Trade-update stream connections established (a rise means reconnects).",
+)
+TRADE_STREAM_MESSAGES = Counter(
+    "tradingops_execution_trade_stream_messages_total",
+    "Trade-update messages by event and outcome (applied, duplicate, malformed, failed).",
+    ["event", "outcome"],
+)
+TRADE_STREAM_LAST_MESSAGE = Gauge(
+    "tradingops_execution_trade_stream_last_message_timestamp_seconds",
+    "Unix time of the last trade-update message received.",
+    multiprocess_mode="max",
 )

@@ -13,7 +13,6 @@ the adapter answers with the existing order too.
 from __future__ import annotations
 
 import json
-import logging
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -21,6 +20,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import requests
+import structlog
 from alpaca.common.enums import Sort
 from alpaca.common.exceptions import APIError
 from alpaca.trading.client import TradingClient
@@ -55,7 +55,7 @@ from execution.brokers.contract import (
     OrderUpdate,
 )
 
-logger = logging.getLogger(__name__)
+logger = structlog.get_logger(__name__)
 T = TypeVar("T")
 
 # Alpaca's error code for a client_order_id already used (HTTP 422).
@@ -259,8 +259,8 @@ class AlpacaBroker:
                     existing = self.order_by_client_id(request.client_order_id)
                     if existing is not None:
                         logger.info(
-                            "alpaca submit found after a failed try",
-                            extra={"client_order_id": request.client_order_id},
+                            "alpaca_submit_found_after_failed_try",
+                            client_order_id=request.client_order_id,
                         )
                         return existing
                 return self._submit_once(alpaca_request, request.client_order_id)

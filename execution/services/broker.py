@@ -23,9 +23,7 @@ def _next_bar_open(instrument_id: int, after: datetime) -> tuple[datetime, Decim
 def get_broker() -> Broker:
     """The configured broker: "paper" (in-process, the embedded default and backtests) or
     "alpaca" (Alpaca's trading API, or the local simulator that speaks it)."""
-    # EXECUTION_BROKER is declared with the Alpaca adapter's settings.
-    name = getattr(settings, "EXECUTION_BROKER", "paper")
-    if name == "alpaca":
+    if settings.EXECUTION_BROKER == "alpaca":
         # Imported lazily: alpaca-py is only loaded by processes that trade through it.
         from execution.brokers.alpaca import AlpacaBroker
 

@@ -270,7 +270,7 @@ def order_send(*, order: Order, broker: Broker, look_up_first: bool) -> None:
     order_update_apply(update=_remote_update(remote, source=UpdateSource.SUBMIT))
 
 
-def _pending_resolve(order: Order, broker: Broker) -> None:
+def _pending_resolve(order: Order, broker: Broker, source: str) -> None:
     """Bring an order left in ``pending_new`` (a crash or a timeout after step 1) to the
     broker's truth: apply what the broker has; if it has nothing, send it again under the
     same ``client_order_id`` while recent, else give it up as never sent."""
@@ -281,7 +281,7 @@ def _pending_resolve(order: Order, broker: Broker) -> None:
                        error=str(exc))  # fmt: skip
         return
     if remote is not None:
-        order_update_apply(update=_remote_update(remote, source=UpdateSource.POLL))
+        order_update_apply(update=_remote_update(remote, source=source))
         return
     sent_at = order.submitted_at or order.created_at
     if clock.now() - sent_at < timedelta(seconds=settings.EXECUTION_SUBMIT_RETRY_SECONDS):
@@ -293,8 +293,8 @@ def _pending_resolve(order: Order, broker: Broker) -> None:
         update=_local_update(
             order,
             "rejected",
-            source=UpdateSource.POLL,
-            event_id=f"poll:given_up:{order.client_order_id}",
+            source=source,
+            event_id=f"given_up:{order.client_order_id}",
             reason=reason,
         )
     )
@@ -304,10 +304,10 @@ def _pending_resolve(order: Order, broker: Broker) -> None:
 class PollReport:
     fills: int = 0
     updates: int = 0
-    pending_resolved: int = 0
+    pending_checked: int = 0
 
     def as_dict(self) -> dict:
-        return {"fills": self.fills, "updates": self.updates, "pending": self.pending_resolved}
+        return {"fills": self.fills, "updates": self.updates, "pending": self.pending_checked}
 
 
 def _fill_update(fill: BrokerFill, *, source: str) -> OrderUpdate:
@@ -328,7 +328,9 @@ def _fill_update(fill: BrokerFill, *, source: str) -> OrderUpdate:
     )  # fmt: skip
 
 
-def order_updates_poll(*, broker: Broker | None = None) -> PollReport:
+def order_updates_poll(
+    *, broker: Broker | None = None, source: str = UpdateSource.POLL
+) -> PollReport:
     """The fallback for the trade-update stream, run by beat and by the trading cycle.
 
     1. Orders still ``pending_new`` are resolved with the broker (see ``_pending_resolve``).
@@ -339,16 +341,17 @@ def order_updates_poll(*, broker: Broker | None = None) -> PollReport:
        cancel that the broker still works on is asked to cancel again (a cancel request lost
        in a crash; cancelling twice is harmless).
     Every step goes through ``order_update_apply``, so running the poll twice changes nothing.
+    ``source`` is "reconciliation" when a reconciliation run catches up first.
     """
     broker = broker or get_broker()
     report = PollReport()
     for order in orders_awaiting_ack(broker=broker.name):
-        _pending_resolve(order, broker)
-        report.pending_resolved += 1
+        _pending_resolve(order, broker, source)
+        report.pending_checked += 1
     watermark = fills_watermark(broker=broker.name)
     overlap = timedelta(seconds=settings.EXECUTION_POLL_OVERLAP_SECONDS)
     for fill in broker.fills(after=watermark - overlap if watermark else None):
-        if order_update_apply(update=_fill_update(fill, source=UpdateSource.POLL)):
+        if order_update_apply(update=_fill_update(fill, source=source)):
             report.fills += 1
     for order in orders_working(broker=broker.name):
         remote = broker.order_by_client_id(order.client_order_id)
@@ -357,7 +360,7 @@ def order_updates_poll(*, broker: Broker | None = None) -> PollReport:
         if order.status == OrderStatus.PENDING_CANCEL and remote.status in order_states.WORKING:
             broker.cancel(remote.broker_order_id)
             remote = broker.order_by_client_id(order.client_order_id) or remote
-        if order_update_apply(update=_remote_update(remote, source=UpdateSource.POLL)):
+        if order_update_apply(update=_remote_update(remote, source=source)):
             report.updates += 1
     return report
 

@@ -212,7 +212,8 @@ def reconciliation_run(*, broker: Broker | None = None, request_id: str = "") ->
         broker=broker.name, started_at=clock.now(), request_id=request_id or uuid.uuid4().hex
     )
     try:
-        order_updates_poll(broker=broker)
+        caught_up = order_updates_poll(broker=broker, source=UpdateSource.RECONCILIATION)
+        run.orders_healed = caught_up.updates
         drafts = _broker_open_orders(broker, run) + _working_orders(broker, run)
         drafts += _positions(broker, run) + _cash(broker)
     except BrokerError as exc:

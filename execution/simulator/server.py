@@ -17,18 +17,18 @@ import asyncio
 import contextlib
 import functools
 import json
-import logging
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import structlog
 from aiohttp import WSMsgType, web
 
 from execution.simulator.core import AlpacaSimulator, SimulatorError, parse_time, rfc3339
 from execution.simulator.faults import UnknownFault
 
-logger = logging.getLogger(__name__)
+logger = structlog.get_logger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -71,7 +71,7 @@ class SimulatorServer:
         self.tasks = [asyncio.create_task(self._broadcast_loop())]
         if self.tick_s > 0:
             self.tasks.append(asyncio.create_task(self._tick_loop()))
-        logger.info("alpaca simulator listening on %s:%s", host, self.port)
+        logger.info("alpaca_simulator_listening", host=host, port=self.port)
         return self.port
 
     async def stop(self) -> None:
@@ -323,7 +323,7 @@ class SimulatorServer:
                 await self.call(self.sim.tick)
             except Exception:
                 # One bad tick (a database hiccup) must not end the fills of the whole run.
-                logger.exception("alpaca simulator tick failed")
+                logger.exception("alpaca_simulator_tick_failed")
 
     # Control -----------------------------------------------------------------------------
     async def faults_get(self, request: web.Request) -> web.Response:
@@ -340,7 +340,7 @@ class SimulatorServer:
             raise SimulatorError(422, 42210000, str(exc)) from None
         if fault.name == "drop_stream":
             await self._close_sockets()
-        logger.warning("alpaca simulator fault armed: %s", fault.as_dict())
+        logger.warning("alpaca_simulator_fault_armed", **fault.as_dict())
         return web.json_response(
             {"armed": fault.as_dict(), "active": self.sim.faults.active()}, status=201
         )

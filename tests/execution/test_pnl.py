@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from execution.pnl import ZERO, PositionState, apply_fill, unrealized_pnl
+from execution.pnl import (
+    ZERO,
+    Lot,
+    PositionState,
+    apply_fill,
+    lots_after_fill,
+    position_after_fill,
+    unrealized_pnl,
+)
 
 D = Decimal
 FLAT = PositionState(ZERO, ZERO)
@@ -180,3 +188,91 @@ def test_closing_several_buys_realises_the_sum_of_their_gains(buys, sell):
     assert closed == FLAT
     # Average cost divides, so allow for Decimal's 28-digit precision.
     assert abs(total + realized - expected) < D("1e-12")
+
+
+# -- FIFO lots and the method setting ------------------------------------------------------
+
+
+def _run(method, fills):
+    state, lots, realized = PositionState(Decimal(0), Decimal(0)), (), []
+    for side, quantity, price, fee in fills:
+        result = position_after_fill(
+            method, state, lots, side=side, quantity=Decimal(quantity), price=Decimal(price),
+            fee=Decimal(fee),
+        )  # fmt: skip
+        state, lots, realized = result.state, result.lots, [*realized, result.realized]
+    return state, lots, realized
+
+
+BUY_BUY_SELL = [("buy", "10", "100", "1"), ("buy", "10", "110", "1"), ("sell", "10", "120", "2")]
+
+
+def test_fifo_closes_the_oldest_lot_first_and_nets_fees():
+    state, lots, realized = _run("fifo", BUY_BUY_SELL)
+
+    assert realized == [Decimal("-1"), Decimal("-1"), Decimal("198")]  # 10 x (120 - 100) - 2
+    assert lots == (Lot(Decimal("10"), Decimal("110"), None),)
+    assert state == PositionState(Decimal("10"), Decimal("110"))
+
+
+def test_average_cost_closes_at_the_average_and_nets_fees():
+    state, _, realized = _run("average", BUY_BUY_SELL)
+
+    assert realized[-1] == Decimal("148")  # 10 x (120 - 105) - 2
+    assert state == PositionState(Decimal("10"), Decimal("105"))
+
+
+def test_both_methods_agree_once_the_position_is_flat():
+    flat = [*BUY_BUY_SELL, ("sell", "10", "90", "1")]
+
+    fifo, average = _run("fifo", flat), _run("average", flat)
+
+    assert fifo[0].quantity == average[0].quantity == 0
+    assert sum(fifo[2]) == sum(average[2]) == Decimal("-5")  # flat: only the fees remain
+
+
+def test_a_fill_through_zero_opens_a_lot_the_other_way():
+    lots, realized = lots_after_fill(
+        (Lot(Decimal("5"), Decimal("100"), 1),), side="sell", quantity=Decimal("8"),
+        price=Decimal("90"),
+    )  # fmt: skip
+
+    assert realized == Decimal("-50")
+    assert lots == (Lot(Decimal("-3"), Decimal("90"), None),)
+
+
+def test_an_unknown_method_is_refused():
+    with pytest.raises(ValueError, match="unknown PnL method"):
+        _run("lifo", BUY_BUY_SELL)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "realized"), [("fifo", "198"), ("average", "148")])
+def test_the_method_setting_decides_realized_pnl_of_booked_fills(
+    method, realized, settings, sent_order, memory_broker
+):
+    from execution.models import Fill, Position, PositionLot
+    from execution.selectors import account_cash
+    from execution.services import order_update_apply
+
+    settings.EXECUTION_PNL_METHOD = method
+    for cid, side, qty, price, fee in [
+        ("b1", "buy", "10", "100", "1"), ("b2", "buy", "10", "110", "1"),
+        ("s1", "sell", "10", "120", "2"),
+    ]:  # fmt: skip
+        sent_order(cid, side=side, quantity=qty)
+        order_update_apply(update=memory_broker.execute(cid, qty, price, fee=fee))
+
+    position = Position.objects.get()
+    assert Fill.objects.get(order__client_order_id="s1").realized_pnl == Decimal(realized)
+    assert position.quantity == Decimal("10")
+    assert position.realized_pnl == Decimal(realized) - 2  # the opening fees
+    assert list(PositionLot.objects.values_list("quantity", "price")) == [
+        (Decimal("10"), Decimal("110"))
+    ]
+    # Cash: capital - 1000 - 1100 + 1200 - fees, whatever the PnL method.
+    assert account_cash() == settings.PAPER_ACCOUNT_CAPITAL - Decimal("904")
+    assert (
+        account_cash()
+        == memory_broker.account().cash - memory_broker.cash + settings.PAPER_ACCOUNT_CAPITAL
+    )
