@@ -65,7 +65,9 @@ def soak_figures(*, start: datetime, end: datetime) -> dict:
         "orders": sum(by_status.values()),
         "orders_by_status": by_status,
         "fills": fills.count(),
-        "realized_pnl": str(fills.aggregate(total=Sum("realized_pnl"))["total"] or Decimal(0)),
+        "realized_pnl": str(
+            (fills.aggregate(total=Sum("realized_pnl"))["total"] or Decimal(0)).quantize(CENT)
+        ),
         "duplicate_orders": duplicate_orders(orders),
         "lost_orders": len(lost_orders(orders, timeframe)),
     }

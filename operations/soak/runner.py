@@ -17,7 +17,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -46,6 +46,7 @@ STARTUP_LEAD_S = 25.0  # wall seconds between starting the processes and the fir
 GRACE_BARS = 3  # bars of the next session to wait for after a close (its last bar, fills)
 MEMORY_EVERY_S = 5.0
 ALERTS_EVERY_S = 2.0
+WARM_UP = timedelta(hours=1)
 
 
 def stack_settings_module() -> str:
@@ -258,6 +259,8 @@ def _run(
     wall_per_bar = _wall_per_bar(profile)
     end_wall = clock.wall_time_of(plan[-1].close) + GRACE_BARS * wall_per_bar
     next_day, last_memory, last_alerts = 0, 0.0, 0.0
+    # Memory growth counts from the first session's second hour: models loaded, pools warm.
+    warm = clock.wall_time_of(plan[0].open + WARM_UP)
     while time.time() < end_wall:
         time.sleep(0.5)
         now = time.time()
@@ -269,7 +272,7 @@ def _run(
         if watcher and now - last_alerts >= ALERTS_EVERY_S:
             watcher.poll()
             last_alerts = now
-        if now >= anchor + 10 and now - last_memory >= MEMORY_EVERY_S:
+        if now >= warm and now - last_memory >= MEMORY_EVERY_S:
             observations.sample_memory(stack)
             last_memory = now
         faults.apply(stack, clock.now(), observations)
