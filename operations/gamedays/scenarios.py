@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 ERRORS = "tradingops_marketdata_provider_errors_total"
 RUNS = "tradingops_scheduler_task_runs_total"
+CALL_SECONDS_SUM = "tradingops_marketdata_provider_call_seconds" + "_sum"  # histogram total
 REDIS_CLI = shutil.which("redis-cli") or "redis-cli"
 TRADE_TASK, INGEST_TASK = "execution.predict_and_trade", "marketdata.ingest_bars"
 
@@ -146,10 +147,10 @@ def _latency_spike(ctx: Context) -> str:
 def _latency_detect(observation: Observation, ctx: Context) -> str | None:
     if rose(observation, ctx, ERRORS, provider="alpaca"):
         return "alpaca timeouts counted in tradingops_marketdata_provider_errors_total"
-    if rose(observation, ctx, "tradingops_marketdata_provider_call_seconds_sum", provider="alpaca"):
-        slow = observation.value(
-            "tradingops_marketdata_provider_call_seconds_sum", provider="alpaca"
-        ) - ctx.baseline.value("tradingops_marketdata_provider_call_seconds_sum", provider="alpaca")
+    if rose(observation, ctx, CALL_SECONDS_SUM, provider="alpaca"):
+        slow = observation.value(CALL_SECONDS_SUM, provider="alpaca") - ctx.baseline.value(
+            CALL_SECONDS_SUM, provider="alpaca"
+        )
         if slow > 2:
             return "alpaca call time rose (tradingops_marketdata_provider_call_seconds)"
     return None

@@ -13,6 +13,7 @@ Steps:
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -52,7 +53,7 @@ WARM_UP = timedelta(hours=1)
 def stack_settings_module() -> str:
     """The stack's processes use the parent's settings, except test settings (a random queue
     per process there would split worker and beat): those run the stack on dev settings."""
-    module = settings.SETTINGS_MODULE
+    module = settings.SETTINGS_MODULE or os.environ.get("DJANGO_SETTINGS_MODULE", "")
     return "tradingops.settings.dev" if module.endswith(".test") else module
 
 

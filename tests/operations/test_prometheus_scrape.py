@@ -181,6 +181,8 @@ def test_prometheus_scrapes_scheduler_data_and_risk_series_from_web_and_worker(s
         "build-dataset",
         "drift-reports",
         "expire-risk-overrides",
+        "poll-order-updates",
+        "reconcile-broker",
     }
     assert {r["metric"]["symbol"] for r in ages} == {"AAPL", "MSFT", "SPY"}
     # Market time runs 30x: a few bars' worth of age at most while ingest keeps up.
