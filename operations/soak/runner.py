@@ -260,8 +260,9 @@ def _run(
     wall_per_bar = _wall_per_bar(profile)
     end_wall = clock.wall_time_of(plan[-1].close) + GRACE_BARS * wall_per_bar
     next_day, last_memory, last_alerts = 0, 0.0, 0.0
-    # Memory growth counts from the first session's second hour: models loaded, pools warm.
-    warm = clock.wall_time_of(plan[0].open + WARM_UP)
+    # Memory growth counts from the second session (or the first one's second hour in a
+    # one-day run): by then every pool child has imported the model stack and loaded models.
+    warm = clock.wall_time_of(plan[1].open if len(plan) > 1 else plan[0].open + WARM_UP)
     while time.time() < end_wall:
         time.sleep(0.5)
         now = time.time()
