@@ -150,11 +150,11 @@ class Stack:
             (var / sub).mkdir(parents=True, exist_ok=True)
         for name, module in (("alpaca", "alpaca"), ("polygon", "polygon")):
             self.urls[name] = self._start_fake(name, f"marketdata.fakes.{module}")
-        if self.spec.private_redis:
-            self.redis_start()
-        if self.spec.broker == "simulator":
+        if self.spec.broker == "simulator":  # first: every process's environment names it
             self.ports["simulator"] = free_port()
             self.urls["simulator"] = f"http://127.0.0.1:{self.ports['simulator']}"
+        if self.spec.private_redis:
+            self.redis_start()
 
     def manage(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
         """Run a management command inside the stack's environment; raise on failure."""
