@@ -393,13 +393,58 @@ def _integrity_detect(observation: Observation, ctx: Context) -> str | None:
 
 
 def _needs_simulator(ctx: Context) -> str | None:
-    return (
-        "needs the Alpaca broker simulator as the stack's broker (issue 6a's run_broker_simulator)"
-    )
+    if "simulator" in ctx.stack.processes:
+        return None
+    return "needs the Alpaca-protocol broker simulator (manage.py run_broker_simulator)"
 
 
-def _none(ctx: Context) -> str:
-    return ""
+def _simulator(ctx: Context):
+    from execution.simulator.control import SimulatorControl
+    from marketdata.fakes.alpaca import KEY_ID, SECRET
+
+    return SimulatorControl(ctx.stack.urls["simulator"], KEY_ID, SECRET)
+
+
+def _broker_faults(ctx: Context) -> str:
+    control = _simulator(ctx)
+    control.arm("reject", count=None, path="/v2/orders", method="POST")
+    control.arm("timeout", count=3, delay_s=3)
+    return "simulator rejects every new order; the next 3 API calls answer after 3 s (timeout 2 s)"
+
+
+def _broker_clear(ctx: Context) -> str:
+    _simulator(ctx).clear()
+    return "simulator faults cleared"
+
+
+def _broker_detect(observation: Observation, ctx: Context) -> str | None:
+    for name, labels in (
+        ("tradingops_execution_orders_total", {"status": "rejected"}),
+        ("tradingops_execution_submit_retries_total", {}),
+        ("tradingops_execution_submit_unresolved_total", {}),
+    ):
+        if rose(observation, ctx, name, **labels):
+            return f"{name} rose"
+    return alert(observation, "OrderUpdateAnomaly")
+
+
+def _drop_stream(ctx: Context) -> str:
+    _simulator(ctx).arm("drop_stream", seconds=10)
+    return "simulator closes the trade-update stream and refuses it for 10 s"
+
+
+def _stream_detect(observation: Observation, ctx: Context) -> str | None:
+    connected = "tradingops_execution_trade_stream_connected"
+    if ctx.baseline.value(connected) == 1 and observation.value(connected) == 0:
+        return f"{connected} = 0"
+    if rose(observation, ctx, "tradingops_execution_trade_stream_connects_total"):
+        return "trade stream reconnected (tradingops_execution_trade_stream_connects_total)"
+    return None
+
+
+def _stream_back(observation: Observation, ctx: Context) -> bool:
+    connected = observation.value("tradingops_execution_trade_stream_connected") == 1
+    return connected and loop_progressing(observation, ctx)
 
 
 SCENARIOS = [
@@ -446,19 +491,23 @@ SCENARIOS = [
     ),
     Scenario(
         "broker-rejects-and-timeouts",
-        "The broker rejects and times out orders.",
-        _none,
-        None,
-        lambda o, c: None,
+        "The broker rejects new orders and answers late; rejections are recorded, a "
+        "timed-out submit is looked up by its client order id, never doubled.",
+        _broker_faults,
+        _broker_clear,
+        _broker_detect,
+        hold_s=20,
         requires=_needs_simulator,
     ),
     Scenario(
         "trade-update-stream-dropped",
-        "The broker's trade-update stream drops.",
-        _none,
-        None,
-        lambda o, c: None,
+        "The trade-update stream drops for 10 s; polling covers the gap, the stream reconnects.",
+        _drop_stream,
+        _broker_clear,
+        _stream_detect,
+        hold_s=12,
         requires=_needs_simulator,
+        recovered=_stream_back,
     ),
     Scenario(
         "worker-killed",
@@ -495,6 +544,16 @@ SCENARIOS = [
         _engage,
         _release_four_eyes,
         _engaged_detect,
+        recovered=_released,
+    ),
+    Scenario(
+        "daily-loss-trip",
+        "The daily loss limit is tightened below the day's loss; the trip engages the kill "
+        "switch; the limit and the switch come back by four-eyes.",
+        _tighten_daily_loss,
+        _loosen_daily_loss,
+        _daily_loss_detect,
+        hold_s=20,
         recovered=_released,
     ),
     Scenario(
