@@ -57,13 +57,18 @@ class Probe:
 
     def _samples(self) -> dict[tuple[str, tuple], float]:
         try:
-            text = self.client.get(f"{self.web_url}/metrics").text
+            response = self.client.get(f"{self.web_url}/metrics")
         except httpx.HTTPError:
             return {}
+        if response.status_code != 200:  # an error page while a dependency is down
+            return {}
         samples = {}
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+        try:
+            for family in text_string_to_metric_families(response.text):
+                for sample in family.samples:
+                    samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+        except ValueError:
+            return {}
         return samples
 
     def _alerts(self) -> dict[str, str]:
