@@ -65,7 +65,7 @@ def _cycles() -> dict:
 def _fake_polygon() -> tuple[subprocess.Popen, str]:
     """The fake Polygon server in a process of its own, as a real provider would be."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fake_polygon"],
+        [sys.executable, "-m", "marketdata.fakes.polygon"],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -75,10 +75,10 @@ def _fake_polygon() -> tuple[subprocess.Popen, str]:
 def _measure(vendor: str) -> dict:
     from common import clock
     from common.clock import FrozenClock
+    from marketdata.fakes.polygon import API_KEY
     from marketdata.models import Bar, Instrument
     from marketdata.providers.polygon import PolygonProvider
     from marketdata.services import bars_ingest
-    from tests.support.fake_polygon import API_KEY
 
     frozen = FrozenClock(START)
     clock.set_clock(frozen)

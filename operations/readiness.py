@@ -31,8 +31,8 @@ logger = structlog.get_logger(__name__)
 
 # Models other parts of the system add; looked up by name so readiness works without them.
 GAME_DAY_MODEL = "operations.GameDay"
-SOAK_MODEL = "operations.SoakReport"
-AUDIT_CHAIN_MODEL = "security.AuditChainVerification"
+SOAK_MODEL = "operations.SoakRun"
+AUDIT_CHAIN_MODEL = "operations.AuditChainVerification"
 RECONCILIATION_BREAK_MODEL = "execution.ReconciliationBreak"
 
 
@@ -76,10 +76,10 @@ def optional_model(label: str) -> type[Model] | None:
 def _row_passed(row: Model) -> bool | None:
     """Whether a game day, soak report or verification row says it passed.
 
-    Accepts the field names those models may use: a boolean ``passed``/``ok``/``verified``,
+    Accepts the field names those models use: a boolean ``passed``/``ok``/``verified``/``valid``,
     or a ``status``/``outcome``/``result`` text of pass/passed/ok/verified.
     """
-    for name in ("passed", "ok", "verified"):
+    for name in ("passed", "ok", "verified", "valid"):
         value = getattr(row, name, None)
         if isinstance(value, bool):
             return value

@@ -1,4 +1,5 @@
-"""Operations models, one module per topic (audit, runbooks, readiness, incidents, lifecycle)."""
+"""Operations models, one module per topic (audit, runbooks, readiness, incidents, lifecycle,
+game days, soak runs)."""
 
 from operations.models.audit import (
     AuditChainHead,
@@ -6,20 +7,25 @@ from operations.models.audit import (
     AuditCheckpoint,
     AuditEvent,
 )
+from operations.models.gamedays import GameDay
 from operations.models.incidents import Incident, IncidentTimelineEntry
 from operations.models.lifecycle import TradingLifecycleEvent
 from operations.models.readiness import ReadinessItem
 from operations.models.runbooks import Runbook, RunbookVersion
+from operations.models.soak import SoakDailyReport, SoakRun
 
 __all__ = [
     "AuditChainHead",
     "AuditChainVerification",
     "AuditCheckpoint",
     "AuditEvent",
+    "GameDay",
     "Incident",
     "IncidentTimelineEntry",
     "ReadinessItem",
     "Runbook",
     "RunbookVersion",
+    "SoakDailyReport",
+    "SoakRun",
     "TradingLifecycleEvent",
 ]

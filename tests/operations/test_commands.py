@@ -60,7 +60,9 @@ def test_ops_status_prints_one_json_object_describing_the_loop(
 def test_periodic_task_setup_is_idempotent_and_keeps_schedules_edited_in_admin(settings):
     periodic_tasks_setup()
     edited = PeriodicTask.objects.get(name="ingest-bars")
-    edited.interval = IntervalSchedule.objects.create(every=300, period="seconds")
+    # 420 s: an interval no scheduled task uses (reconcile runs every 300 s), so the
+    # configured intervals' get_or_create still finds exactly one row each.
+    edited.interval = IntervalSchedule.objects.create(every=420, period="seconds")
     edited.enabled = False
     edited.save()
 
@@ -68,7 +70,7 @@ def test_periodic_task_setup_is_idempotent_and_keeps_schedules_edited_in_admin(s
 
     assert PeriodicTask.objects.filter(name__in=["ingest-bars", "predict-and-trade"]).count() == 2
     edited.refresh_from_db()
-    assert (edited.interval.every, edited.enabled) == (300, False)
+    assert (edited.interval.every, edited.enabled) == (420, False)
 
     periodic_tasks_setup(reset_schedule=True)
     edited.refresh_from_db()

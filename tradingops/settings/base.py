@@ -230,6 +230,10 @@ DJANGO_STRUCTLOG_CELERY_ENABLED = True
 # seconds. Speed 1 is the real clock.
 TRADINGOPS_CLOCK_SPEED = env.float("TRADINGOPS_CLOCK_SPEED", default=1.0)
 TRADINGOPS_CLOCK_ANCHOR = env.float("TRADINGOPS_CLOCK_ANCHOR", default=0.0)
+# A session start date (YYYY-MM-DD) switches to the session clock: market time runs only
+# through the calendar's sessions, from that session's open at the anchor (soak runs).
+TRADINGOPS_CLOCK_SESSION_START = env.str("TRADINGOPS_CLOCK_SESSION_START", default="")
+TRADINGOPS_CLOCK_CALENDAR = env.str("TRADINGOPS_CLOCK_CALENDAR", default="XNYS")
 
 MARKETDATA_TIMEFRAME = env.str("MARKETDATA_TIMEFRAME", default="1m")
 MARKETDATA_PROVIDER = env.str("MARKETDATA_PROVIDER", default="synthetic")  # or "replay"

@@ -1,0 +1,95 @@
+"""Inside the soak's own database: instruments, history, a champion, a strategy, a schedule.
+
+Runs as ``manage.py soak_stack seed`` in the stack's environment, before the clock starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import exchange_calendars as xcals
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django_celery_beat.models import PeriodicTask
+
+from execution.models import Strategy
+from marketdata.models import Instrument
+from marketdata.services import bars_ingest
+from models_registry.services import model_version_train
+from operations.services import periodic_tasks_setup
+
+SOAK_MODEL = "soak-direction"
+SOAK_STRATEGY = "soak-long-flat"
+# Liquid US listings; past these the soak names instruments SOAK001, SOAK002, ...
+SYMBOLS = [
+    "AAPL", "MSFT", "SPY", "QQQ", "AMZN", "GOOGL", "META", "NVDA", "JPM", "XOM",
+    "JNJ", "PG", "V", "HD", "KO", "PEP", "WMT", "DIS", "IWM", "TLT",
+]  # fmt: skip
+# Tasks that should never queue up behind a slow worker: a newer run supersedes an old one.
+LOOP_TASKS = ("ingest-bars", "predict-and-trade")
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    symbols: list[str]
+    history_bars: int
+    champion: str
+    artifact: str
+
+
+def soak_symbols(count: int) -> list[str]:
+    return SYMBOLS[:count] + [f"SOAK{i:03d}" for i in range(1, count - len(SYMBOLS) + 1)]
+
+
+def history_start(*, first_session: str, sessions: int, calendar: str) -> datetime:
+    """The open of the session ``sessions`` trading days before ``first_session``."""
+    exchange = xcals.get_calendar(calendar)
+    first = exchange.date_to_session(first_session, direction="next")
+    return exchange.session_open(exchange.session_offset(first, -sessions)).to_pydatetime()
+
+
+def soak_seed(
+    *,
+    instruments: int,
+    first_open: datetime,
+    history_from: datetime,
+    schedule_seconds: int,
+    users: dict[str, str] | None = None,
+) -> SeedResult:
+    """Fill the stack's empty database; safe to run again (it only adds what is missing).
+
+    ``users`` (name → password) become superusers of the scratch database: the game days act
+    through the API as two different people (four-eyes).
+    """
+    symbols = soak_symbols(instruments)
+    rows = [Instrument.objects.get_or_create(symbol=symbol)[0] for symbol in symbols]
+    # Through the configured providers (the fake Alpaca first), as the loop will ingest.
+    report = bars_ingest(symbols=symbols, start=history_from, end=first_open)
+    champion = model_version_train(model_name=SOAK_MODEL, promote=True)
+    strategy, created = Strategy.objects.get_or_create(
+        name=SOAK_STRATEGY,
+        defaults={"registered_model": champion.registered_model, "notional_per_trade": 10_000},
+    )
+    if created:
+        strategy.instruments.set(rows)
+    _schedule(schedule_seconds)
+    for username, password in (users or {}).items():
+        if not get_user_model().objects.filter(username=username).exists():
+            get_user_model().objects.create_superuser(username, "", password)
+    stored = sum(report.stored.values())
+    return SeedResult(
+        symbols=symbols,
+        history_bars=stored,
+        champion=str(champion),
+        artifact=champion.artifact_path,
+    )
+
+
+@transaction.atomic
+def _schedule(every_seconds: int) -> None:
+    """The loop's tasks every ``every_seconds``, expiring after two periods so a backlog
+    behind a slow or stopped worker is dropped instead of replayed (each run is idempotent
+    and works from the newest bar, so a dropped run loses nothing)."""
+    periodic_tasks_setup(reset_schedule=True)
+    PeriodicTask.objects.filter(name__in=LOOP_TASKS).update(expire_seconds=2 * every_seconds)

@@ -1,0 +1,34 @@
+"""Two cheap game days end to end against a stack the command starts itself."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+from operations.models import GameDay
+
+
+@pytest.mark.django_db
+def test_primary_provider_down_and_the_four_eyes_kill_switch_pass_and_are_recorded(capsys):
+    call_command(
+        "game_day",
+        "--scenario=primary-provider-down",
+        "--scenario=kill-switch-four-eyes",
+        "--json",
+    )
+
+    rows = {row["scenario"]: row for row in json.loads(capsys.readouterr().out)["game_days"]}
+    assert rows["primary-provider-down"]["passed"] is True, rows["primary-provider-down"]
+    assert rows["kill-switch-four-eyes"]["passed"] is True, rows["kill-switch-four-eyes"]
+    assert rows["primary-provider-down"]["data_lost"] == 0
+    provider_down = GameDay.objects.get(scenario="primary-provider-down")
+    kinds = [event["kind"] for event in provider_down.timeline]
+    assert kinds[0] == "inject"
+    assert {"detect", "heal", "recover"} <= set(kinds)
+    assert provider_down.time_to_detect_s is not None
+    kill_switch = GameDay.objects.get(scenario="kill-switch-four-eyes")
+    heal = next(event for event in kill_switch.timeline if event["kind"] == "heal")
+    assert "its own approval refused (403)" in heal["detail"]
+    assert kill_switch.orders_affected >= 0
