@@ -111,15 +111,15 @@ def periodic_tasks_enable(names: list[str]) -> list[str]:
 def _wait_for_open_orders(timeout_s: float) -> int:
     """Collect fills until no order is open or the timeout passes; returns how many remain.
 
-    Collecting fills is idempotent (one fill per broker execution id), so doing it here as
-    well as in the trading cycle records nothing twice.
+    The poll of order updates is idempotent (one fill per broker execution id, one event per
+    event id), so running it here as well as on beat and in the stream records nothing twice.
     """
     from execution.selectors import orders_open
-    from execution.services import orders_fill_pending
+    from execution.services import order_updates_poll
 
     deadline = time.monotonic() + timeout_s
     while True:
-        orders_fill_pending()
+        order_updates_poll()
         remaining = orders_open().count()
         if remaining == 0 or time.monotonic() >= deadline:
             return remaining
@@ -271,11 +271,8 @@ def _check_broker_reachable() -> CheckResult:
     from execution.services import get_broker
 
     broker = get_broker()
-    account = getattr(broker, "account", None)
-    if not callable(account):
-        return CheckResult(Status.PASS, f"{type(broker).__name__} runs in process")
-    snapshot = account()
-    return CheckResult(Status.PASS, f"{type(broker).__name__} answered: {snapshot}")
+    snapshot = broker.account()
+    return CheckResult(Status.PASS, f"{broker.name} answered: equity {snapshot.equity}")
 
 
 def _check_task_broker_reachable() -> CheckResult:

@@ -30,7 +30,7 @@ def working_orders(strategy):
     """The loop ran once: orders are at the broker, filling at the next bar's open."""
     periodic_tasks_setup()
     trading_cycle_run()
-    working = Order.objects.filter(status="submitted")
+    working = Order.objects.filter(status="new")
     assert working.exists()
     return working
 
@@ -83,7 +83,7 @@ def test_graceful_shutdown_lets_working_orders_fill_before_the_timeout(
         drain_workers=False,
     )
 
-    assert not Order.objects.filter(status__in=["submitted", "new", "canceled"]).exists()
+    assert not Order.objects.filter(status__in=["pending_new", "new", "canceled"]).exists()
     step = next(s for s in report.steps if s["step"] == "finish_open_orders")
     assert step["ok"] and step["cancelled"] == 0
 
@@ -107,7 +107,7 @@ def test_emergency_shutdown_engages_the_kill_switch_and_cancels_everything(
     report = json.loads(capsys.readouterr().out)
     assert report["outcome"] == "done"
     assert KillSwitch.objects.get().engaged
-    assert not Order.objects.filter(status="submitted").exists()
+    assert not Order.objects.filter(status="new").exists()
     event = KillSwitchEvent.objects.get()
     assert (event.actor_name, event.request_id) == ("oscar", "req-9")
     assert "runaway orders" in event.reason
