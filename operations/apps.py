@@ -6,4 +6,4 @@ class OperationsConfig(AppConfig):
     verbose_name = "6. Operations"
 
     def ready(self) -> None:
-        from operations import receivers, worker_metrics  # noqa: F401 - connect Celery signals
+        from operations import receivers, security, worker_metrics  # noqa: F401 - connect signals

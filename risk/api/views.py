@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common import clock
+from common.second_factor import SecondFactorVerified
 from risk import services
 from risk.api.serializers import (
     ChangeOutcomeSerializer,
@@ -102,6 +103,8 @@ class KillSwitchReleaseView(APIView):
     """Request the release of the kill switch; a risk officer other than the requester
     approves it at ``change-requests/{id}/approve/`` (four-eyes)."""
 
+    permission_classes = [permissions.IsAuthenticated, SecondFactorVerified]
+
     @extend_schema(request=KillSwitchCommandSerializer, responses={202: ChangeRequestSerializer})
     def post(self, request: Request) -> Response:
         command = KillSwitchCommandSerializer(data=request.data)
@@ -147,6 +150,8 @@ class LimitChangeView(APIView):
     """Change a limit (permanently, or until ``expires_at`` / for ``duration_minutes``).
     Tightening applies at once (200); loosening returns a pending change request (202)."""
 
+    permission_classes = [permissions.IsAuthenticated, SecondFactorVerified]
+
     @extend_schema(request=LimitChangeInputSerializer, responses=ChangeOutcomeSerializer)
     def post(self, request: Request) -> Response:
         data = LimitChangeInputSerializer(data=request.data)
@@ -190,6 +195,7 @@ class ChangeRequestViewSet(viewsets.ReadOnlyModelViewSet):
 
 class _ChangeRequestDecision(APIView):
     service = staticmethod(services.change_request_approve)
+    permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=ReasonSerializer, responses=ChangeRequestSerializer)
     def post(self, request: Request, pk: int) -> Response:
@@ -208,6 +214,7 @@ class ChangeRequestApproveView(_ChangeRequestDecision):
     """Approve and apply a pending request (risk officer, not the requester)."""
 
     service = staticmethod(services.change_request_approve)
+    permission_classes = [permissions.IsAuthenticated, SecondFactorVerified]
 
 
 class ChangeRequestRejectView(_ChangeRequestDecision):
