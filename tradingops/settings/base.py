@@ -350,9 +350,10 @@ SCHEDULE_INGEST_SECONDS = env.int("SCHEDULE_INGEST_SECONDS", default=60)
 SCHEDULE_TRADE_SECONDS = env.int("SCHEDULE_TRADE_SECONDS", default=60)
 SCHEDULE_DATASET_SECONDS = env.int("SCHEDULE_DATASET_SECONDS", default=86400)
 SCHEDULE_DRIFT_SECONDS = env.int("SCHEDULE_DRIFT_SECONDS", default=3600)
-# Bearer token that lets a monitoring system read /health, /health/<area> and /metrics (no
-# default: without it only signed-in staff can).
-MONITORING_TOKEN = env.str("MONITORING_TOKEN", default="")
+
+# Bearer token that lets a monitoring system read /health, /health/<area> and /metrics, from
+# MONITORING_TOKEN or MONITORING_TOKEN_FILE (no default: without it only signed-in staff can).
+MONITORING_TOKEN = _optional_secret("MONITORING_TOKEN")
 # /metrics without the monitoring token: on for a laptop (dev settings), off everywhere else.
 METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=False)
 # How far past its next run a periodic task may be before it counts as late.
