@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group, User
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.views.decorators.cache import never_cache
+from django.utils.cache import add_never_cache_headers
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -70,7 +70,6 @@ class ApiTokenAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
         obj._state.adding = False
         request._api_token_secret = secret  # type: ignore[attr-defined]
 
-    @never_cache
     def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None) -> Any:
         context = {
             **self.admin_site.each_context(request),
@@ -79,7 +78,9 @@ class ApiTokenAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
             "secret": request._api_token_secret,  # type: ignore[attr-defined]
             "opts": self.opts,
         }
-        return TemplateResponse(request, "operations/api_token_issued.html", context)
+        response = TemplateResponse(request, "operations/api_token_issued.html", context)
+        add_never_cache_headers(response)  # the secret must not sit in any cache
+        return response
 
     @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
