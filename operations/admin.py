@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -13,6 +15,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
+from django_celery_beat.admin import PeriodicTaskAdmin
+from django_celery_beat.models import PeriodicTask
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -119,3 +123,31 @@ class SecuredGroupAdmin(SecondFactorAdminMixin, GroupAdmin):
 class SecuredTOTPDeviceAdmin(SecondFactorAdminMixin, TOTPDeviceAdmin):
     second_factor_for_changes = True
     second_factor_actions = frozenset({"delete_selected"})
+
+
+# Third-party admins offer their actions to anyone who can see the list; gate them by the
+# permission each one really uses (the permission matrix test holds them to it).
+admin.site.unregister(PeriodicTask)
+admin.site.unregister(AccessAttempt)
+
+
+def _without(actions: dict, names: tuple[str, ...], allowed: bool) -> dict:
+    return actions if allowed else {k: v for k, v in actions.items() if k not in names}
+
+
+@admin.register(PeriodicTask)
+class GuardedPeriodicTaskAdmin(PeriodicTaskAdmin):
+    """Enabling, disabling and running tasks needs change_periodictask, not just view."""
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        names = ("enable_tasks", "disable_tasks", "toggle_tasks", "run_tasks")
+        return _without(super().get_actions(request), names, self.has_change_permission(request))
+
+
+@admin.register(AccessAttempt)
+class GuardedAccessAttemptAdmin(AccessAttemptAdmin):
+    """Clearing login attempts deletes lockout evidence: delete permission (admin role) only."""
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        names = ("cleanup_expired_attempts",)
+        return _without(super().get_actions(request), names, self.has_delete_permission(request))

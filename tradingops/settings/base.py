@@ -166,6 +166,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Market data, model registry, risk and execution of the TradingOps stack.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page are for signed-in users (API tokens or the admin session).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # --- Celery ---------------------------------------------------------------------------------
