@@ -172,3 +172,33 @@ def test_with_2fa_off_the_check_passes_without_any_device(api_client, desk_opera
     response = api_client.post(f"{RISK}kill-switch/release/", {"reason": "x"}, format="json")
 
     assert response.status_code == 202
+
+
+def test_the_first_device_is_enrolled_from_the_shell_and_verifies_codes(operator):
+    import io
+
+    from django.core.management import call_command
+    from django_otp import match_token
+
+    out = io.StringIO()
+    call_command("enrol_totp_device", user="alice", stdout=out, stderr=io.StringIO())
+
+    assert out.getvalue().startswith("otpauth://totp/")
+    device = TOTPDevice.objects.get(user=operator)
+    assert device.confirmed
+    assert match_token(operator, _code(device)) == device
+
+
+def test_a_session_posting_to_the_api_without_its_csrf_token_is_refused(operator):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(operator)
+
+    response = client.post(
+        f"{RISK}kill-switch/engage/", {"reason": "x"}, content_type="application/json"
+    )
+
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert not KillSwitch.objects.get().engaged
