@@ -13,7 +13,9 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -38,6 +40,17 @@ def _client_error_has_a_message(response) -> None:
     assert body, f"{response.status_code} without a message"
     if response.headers.get("Content-Type", "").startswith("application/json"):
         assert json.loads(body), f"{response.status_code} with an empty JSON body"
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """The WSGI handler closes "old" connections around each request, which would close the
+    test's transaction on PostgreSQL; Django's own test client unhooks it the same way."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture
