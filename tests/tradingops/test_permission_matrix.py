@@ -90,8 +90,8 @@ def _admin_pages() -> set[str]:
 
 
 def _methods(callback: object) -> set[str]:
-    if hasattr(callback, "actions"):  # a ViewSet route
-        return {m.upper() for m in callback.actions}
+    if hasattr(callback, "actions"):  # a ViewSet route (DRF adds "head" after a first GET)
+        return {m.upper() for m in callback.actions if m not in ("head", "options")}
     view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     if view_class is not None:
         return {
