@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 
 from common.admin import ReadOnlyAdmin
 from common.exceptions import TradingOpsError
+from common.second_factor import SecondFactorAdminMixin
 from models_registry.choices import Alias, PromotionAction
 from models_registry.models import (
     DatasetSnapshot,
@@ -115,7 +116,7 @@ class RegisteredModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(ReadOnlyAdmin):
+class ModelVersionAdmin(SecondFactorAdminMixin, ReadOnlyAdmin):
     list_display = [
         "__str__",
         "algorithm",
@@ -133,6 +134,7 @@ class ModelVersionAdmin(ReadOnlyAdmin):
     readonly_fields = ["model_card"]
     fields = ["model_card"]
     actions = ["approve", "promote", "make_shadow", "make_challenger"]
+    second_factor_actions = frozenset({"approve"})
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).prefetch_related("aliases")

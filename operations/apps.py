@@ -23,7 +23,13 @@ class OperationsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from operations import audit_sources, checks, receivers, worker_metrics  # noqa: F401
+        from operations import (  # noqa: F401 - connect signals, register checks
+            audit_sources,
+            checks,
+            receivers,
+            security,
+            worker_metrics,
+        )
         from operations.models import Incident, ReadinessItem
 
         # Who changed a readiness item's owner, status or evidence, and an incident's

@@ -163,7 +163,13 @@ _database_registry.register(DatabaseStateCollector())
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus exposition: process metrics (web, and workers in multiprocess mode) plus
-    the loop's state read from the database at scrape time."""
+    the loop's state read from the database at scrape time. Needs the monitoring token (or a
+    staff login) unless METRICS_PUBLIC is on (dev settings)."""
+    if not settings.METRICS_PUBLIC and not _monitoring_allowed(request):
+        return JsonResponse(
+            {"detail": "Staff login or a monitoring token (Authorization: Bearer) needed."},
+            status=401,
+        )
     body = generate_latest(_process_registry()) + generate_latest(_database_registry)
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
 

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 
 from common.admin import ReadOnlyAdmin
 from common.exceptions import TradingOpsError
+from common.second_factor import SecondFactorAdminMixin, second_factor_require
 from risk import services
 from risk.models import (
     LIMIT_FIELDS,
@@ -102,7 +103,7 @@ class KillSwitchForm(forms.ModelForm):
 
 
 @admin.register(KillSwitch)
-class KillSwitchAdmin(admin.ModelAdmin):
+class KillSwitchAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
     """Engage or request a release from the change form; the change goes through the
     service, which writes the audit event with actor, reason and request ID."""
 
@@ -131,6 +132,8 @@ class KillSwitchAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: KillSwitch, form: forms.Form, change: bool
     ) -> None:
         engage = form.cleaned_data["engaged"]
+        if not engage:  # engaging never waits for a second factor: stopping must be instant
+            second_factor_require(request, "admin:risk.killswitch:release")
         service = services.kill_switch_engage if engage else services.kill_switch_release_request
         done = "Kill switch engaged." if engage else "Release requested: a risk officer approves."
         _run(
@@ -176,7 +179,8 @@ def _reject(request: HttpRequest, change: ChangeRequest, reason: str) -> str:
 
 
 @admin.register(ChangeRequest)
-class ChangeRequestAdmin(ReadOnlyAdmin):
+class ChangeRequestAdmin(SecondFactorAdminMixin, ReadOnlyAdmin):
+    second_factor_actions = frozenset({"approve_selected_requests"})
     list_display = [
         "requested_at",
         "kind",
@@ -214,9 +218,11 @@ class RiskLimitForm(forms.ModelForm):
 
 
 @admin.register(RiskLimit)
-class RiskLimitAdmin(admin.ModelAdmin):
+class RiskLimitAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
     """Each changed field becomes one ``limit_change_request``: tightening applies, loosening
     files a change request. The form itself never writes the row."""
+
+    second_factor_for_changes = True
 
     form = RiskLimitForm
     list_display = [
@@ -271,7 +277,8 @@ class TemporaryOverrideForm(forms.ModelForm):
 
 
 @admin.register(TemporaryLimitOverride)
-class TemporaryLimitOverrideAdmin(admin.ModelAdmin):
+class TemporaryLimitOverrideAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
+    second_factor_for_changes = True
     form = TemporaryOverrideForm
     list_display = ["scope", "key", "field", "value", "expires_at", "reverted_at", "created_by"]
     list_filter = ["scope", "field"]

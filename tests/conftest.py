@@ -128,6 +128,16 @@ def compliance_officer(django_user_model):
 
 
 @pytest.fixture
+def role_user(django_user_model):
+    """A staff member of one role group, e.g. ``role_user("ml_engineer")`` (issue 9 roles)."""
+
+    def make(group: str, username: str | None = None):
+        return _member(django_user_model, username or f"{group}-member", group)
+
+    return make
+
+
+@pytest.fixture
 def outsider(django_user_model):
     """Charlie has an account and nothing else."""
     return _user(django_user_model, "charlie")

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from operations.security_views import otp_verify
 from operations.views import (
     health,
     health_data,
@@ -18,6 +19,7 @@ from operations.views import (
 
 urlpatterns = [
     path("admin/oncall/", oncall_dashboard, name="oncall-dashboard"),
+    path("admin/otp/verify/", otp_verify, name="otp-verify"),
     path("admin/", admin.site.urls),
     path("health/live", health_live, name="health-live"),
     path("health/ready", health_ready, name="health-ready"),

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.second_factor import SecondFactorVerified
 from models_registry.api.serializers import (
     AliasCommandSerializer,
     ApprovalSerializer,
@@ -123,7 +124,9 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=ModelReasonSerializer, responses=ApprovalSerializer)
     @action(
-        detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, CanApprove]
+        detail=True,
+        methods=["post"],
+        permission_classes=[permissions.IsAuthenticated, CanApprove, SecondFactorVerified],
     )
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """Four-eyes approval by someone who did not train the version."""

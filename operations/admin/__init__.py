@@ -1,6 +1,7 @@
-"""Operations admin, one module per area: the audit trail for compliance, the operating
-records (runbooks, readiness, incidents, shutdown/startup), game days and soak runs."""
+"""Operations admin, one module per area: access (API tokens, users behind 2FA), the audit
+trail for compliance, the operating records (runbooks, readiness, incidents, shutdown/startup),
+game days and soak runs."""
 
-from operations.admin import audit, gamedays, operating, soak
+from operations.admin import access, audit, gamedays, operating, soak
 
-__all__ = ["audit", "gamedays", "operating", "soak"]
+__all__ = ["access", "audit", "gamedays", "operating", "soak"]

@@ -1,6 +1,7 @@
 """Operations models, one module per topic (audit, runbooks, readiness, incidents, lifecycle,
 game days, soak runs)."""
 
+from operations.models.access import ApiToken, ApiTokenScope
 from operations.models.audit import (
     AuditChainHead,
     AuditChainVerification,
@@ -15,6 +16,8 @@ from operations.models.runbooks import Runbook, RunbookVersion
 from operations.models.soak import SoakDailyReport, SoakRun
 
 __all__ = [
+    "ApiToken",
+    "ApiTokenScope",
     "AuditChainHead",
     "AuditChainVerification",
     "AuditCheckpoint",

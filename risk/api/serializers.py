@@ -69,7 +69,7 @@ class RiskLimitSerializer(serializers.ModelSerializer):
 
 
 class TemporaryLimitOverrideSerializer(serializers.ModelSerializer):
-    created_by = serializers.StringRelatedField()
+    created_by = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = TemporaryLimitOverride

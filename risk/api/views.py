@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common import clock
+from common.second_factor import SecondFactorVerified
 from risk import services
 from risk.api.serializers import (
     ChangeOutcomeSerializer,
@@ -55,6 +56,28 @@ class CanOperateKillSwitch(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return bool(request.user and request.user.has_perm("risk.operate_killswitch"))
+
+
+def _holds_any(*perms: str) -> type[permissions.BasePermission]:
+    """Refuse (403) before the input is read when the user holds none of ``perms``; the
+    service checks again (with four-eyes rules) for admin and other callers."""
+
+    class HoldsAny(permissions.BasePermission):
+        message = f"You need the {' or '.join(perms)} permission."
+
+        def has_permission(self, request: Request, view: APIView) -> bool:
+            return any(request.user.has_perm(perm) for perm in perms)
+
+    return HoldsAny
+
+
+CanRequestRelease = _holds_any("risk.operate_killswitch", "risk.approve_change")
+CanRequestChange = _holds_any("risk.request_change")
+CanApproveChange = _holds_any("risk.approve_change")
+# The requester may withdraw their own request; the service checks which request is whose.
+CanDecideChange = _holds_any(
+    "risk.approve_change", "risk.request_change", "risk.operate_killswitch"
+)
 
 
 class CanViewRiskRecords(permissions.DjangoModelPermissions):
@@ -102,6 +125,8 @@ class KillSwitchReleaseView(APIView):
     """Request the release of the kill switch; a risk officer other than the requester
     approves it at ``change-requests/{id}/approve/`` (four-eyes)."""
 
+    permission_classes = [permissions.IsAuthenticated, CanRequestRelease, SecondFactorVerified]
+
     @extend_schema(request=KillSwitchCommandSerializer, responses={202: ChangeRequestSerializer})
     def post(self, request: Request) -> Response:
         command = KillSwitchCommandSerializer(data=request.data)
@@ -147,6 +172,8 @@ class LimitChangeView(APIView):
     """Change a limit (permanently, or until ``expires_at`` / for ``duration_minutes``).
     Tightening applies at once (200); loosening returns a pending change request (202)."""
 
+    permission_classes = [permissions.IsAuthenticated, CanRequestChange, SecondFactorVerified]
+
     @extend_schema(request=LimitChangeInputSerializer, responses=ChangeOutcomeSerializer)
     def post(self, request: Request) -> Response:
         data = LimitChangeInputSerializer(data=request.data)
@@ -171,6 +198,8 @@ class LimitChangeView(APIView):
 class TradingStateChangeView(APIView):
     """Set a scope's trading state: tightening at once (200), loosening by request (202)."""
 
+    permission_classes = [permissions.IsAuthenticated, CanRequestChange]
+
     @extend_schema(request=TradingStateInputSerializer, responses=ChangeOutcomeSerializer)
     def post(self, request: Request) -> Response:
         data = TradingStateInputSerializer(data=request.data)
@@ -190,6 +219,7 @@ class ChangeRequestViewSet(viewsets.ReadOnlyModelViewSet):
 
 class _ChangeRequestDecision(APIView):
     service = staticmethod(services.change_request_approve)
+    permission_classes = [permissions.IsAuthenticated, CanDecideChange]
 
     @extend_schema(request=ReasonSerializer, responses=ChangeRequestSerializer)
     def post(self, request: Request, pk: int) -> Response:
@@ -208,6 +238,7 @@ class ChangeRequestApproveView(_ChangeRequestDecision):
     """Approve and apply a pending request (risk officer, not the requester)."""
 
     service = staticmethod(services.change_request_approve)
+    permission_classes = [permissions.IsAuthenticated, CanApproveChange, SecondFactorVerified]
 
 
 class ChangeRequestRejectView(_ChangeRequestDecision):

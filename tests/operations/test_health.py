@@ -42,7 +42,7 @@ def test_health_endpoints_refuse_other_methods(client):
     assert client.post("/health/live").status_code == 405
 
 
-def test_metrics_show_the_loop_state_read_from_the_database(client, strategy, operator):
+def test_metrics_show_the_loop_state_read_from_the_database(client, strategy, operator, settings):
     from execution.services import trading_cycle_run
     from operations.services import periodic_tasks_setup
     from risk.services import kill_switch_engage
@@ -51,7 +51,8 @@ def test_metrics_show_the_loop_state_read_from_the_database(client, strategy, op
     periodic_tasks_setup()
     kill_switch_engage(actor=operator, reason="scrape test")
 
-    body = client.get("/metrics").content.decode()
+    settings.MONITORING_TOKEN = "monitor-token-123456"
+    body = client.get("/metrics", HTTP_AUTHORIZATION="Bearer monitor-token-123456").content.decode()
 
     assert "tradingops_risk_kill_switch_engaged 1.0" in body
     assert 'tradingops_marketdata_newest_bar_age_seconds{symbol="AAPL"} 30.0' in body
@@ -170,3 +171,16 @@ def test_health_models_names_champions_and_flags_a_strategy_without_one(client, 
     assert healthy.json()["models"][0]["champion"]["version"] == 1
     assert broken.status_code == 503
     assert broken.json()["failing"] == ["baseline-direction"]
+
+
+def test_metrics_need_the_monitoring_token_unless_public(client, settings):
+    settings.MONITORING_TOKEN = "monitor-token-123456"
+    settings.METRICS_PUBLIC = False
+
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
+    assert (
+        client.get("/metrics", HTTP_AUTHORIZATION="Bearer monitor-token-123456").status_code == 200
+    )
+    settings.METRICS_PUBLIC = True
+    assert client.get("/metrics").status_code == 200

@@ -26,6 +26,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = shutil.which("prometheus")
 DEADLINE_S = 120
+SCRAPE_TOKEN = "scrape-test-monitoring-token"
 
 if PROMETHEUS is None and os.environ.get("CI"):
     pytest.fail("prometheus is missing in CI: .ci/run must install Debian's prometheus package")
@@ -56,6 +57,9 @@ def _stack_env(var_dir: Path) -> dict[str, str]:
         SCHEDULE_TRADE_SECONDS="2",
         PROMETHEUS_MULTIPROC_DIR=str(var_dir / "prometheus-multiproc"),
         TRADINGOPS_ADMIN_PASSWORD="scrape-test-password",
+        # /metrics as in production: only with the monitoring token, which Prometheus sends.
+        METRICS_PUBLIC="false",
+        MONITORING_TOKEN=SCRAPE_TOKEN,
         LOG_FORMAT="json",
     )
     return env
@@ -102,6 +106,11 @@ def stack(tmp_path) -> Iterator[dict[str, int]]:
         "global: {scrape_interval: 1s, evaluation_interval: 1s}\nscrape_configs:\n"
         + "".join(
             f"  - job_name: {job}\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
+            + (
+                f"    authorization: {{credentials: {SCRAPE_TOKEN}}}\n"
+                if job.endswith("web")
+                else ""
+            )
             for job, port in jobs.items()
         )
     )

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -80,12 +83,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): did this session pass a TOTP check (operations.security)?
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     "tradingops.middleware.RequestIdHeaderMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tradingops.urls"
@@ -146,6 +154,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# django-axes first: it refuses a locked-out username/IP pair before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -164,8 +178,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Per-user API tokens (Authorization: Bearer <secret>), then the admin session (CSRF
+        # enforced on unsafe methods). No Basic auth: passwords are typed only into the login
+        # page, where django-axes throttles them.
+        "operations.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -179,6 +196,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Market data, model registry, risk and execution of the TradingOps stack.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page are for signed-in users (API tokens or the admin session).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -393,9 +412,12 @@ SCHEDULE_INGEST_SECONDS = env.int("SCHEDULE_INGEST_SECONDS", default=60)
 SCHEDULE_TRADE_SECONDS = env.int("SCHEDULE_TRADE_SECONDS", default=60)
 SCHEDULE_DATASET_SECONDS = env.int("SCHEDULE_DATASET_SECONDS", default=86400)
 SCHEDULE_DRIFT_SECONDS = env.int("SCHEDULE_DRIFT_SECONDS", default=3600)
-# Bearer token that lets a monitoring system read /health and /health/<area> (no default:
-# without it only signed-in staff can).
+
+# Bearer token that lets a monitoring system read /health, /health/<area> and /metrics, from
+# MONITORING_TOKEN or MONITORING_TOKEN_FILE (no default: without it only signed-in staff can).
 MONITORING_TOKEN = env_secret("MONITORING_TOKEN")
+# /metrics without the monitoring token: on for a laptop (dev settings), off everywhere else.
+METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=False)
 # How far past its next run a periodic task may be before it counts as late.
 SCHEDULER_GRACE_SECONDS = env.int("SCHEDULER_GRACE_SECONDS", default=60)
 
@@ -459,3 +481,45 @@ if EXECUTION_PNL_METHOD not in ("average", "fifo"):
     raise ImproperlyConfigured("EXECUTION_PNL_METHOD must be average or fifo")
 if RECONCILIATION_POLICY not in ("alert", "halt"):
     raise ImproperlyConfigured("RECONCILIATION_POLICY must be alert or halt")
+
+# --- Security (docs/security.md) --------------------------------------------------------------
+# Staff need a verified TOTP device (django-otp) before privileged actions: kill switch
+# release, limit raises, promotion approval, user management. Production and staging force it.
+SECURITY_REQUIRE_2FA = env.bool("SECURITY_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="TradingOps")
+# Per-user API tokens: lifetime when the issuer names none, and the longest allowed.
+API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=30)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+# Login lockout (django-axes): this many failures of one username from one address lock it
+# for the cool-off period; a successful login resets the count.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Keep every failed login (not only the running count) for review in admin.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Idle timeout: every request renews the session, so it ends after this many idle seconds.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp 4): scripts only from our origin; the admin and the
+# on-call dashboard need nothing else. Inline styles stay allowed (admin widgets use style=).
+# The Swagger page loads its UI from a CDN, so it alone is left out.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}

@@ -1,0 +1,38 @@
+"""Issue an API token for a user and print its secret (shown this once only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from common.exceptions import ValidationFailed
+from operations.access import api_token_issue
+from operations.models import ApiTokenScope
+
+
+class Command(BaseCommand):
+    help = "Issue an API token: --user NAME --name PURPOSE [--scope read|read_write] [--days N]"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--user", required=True, help="Username the token acts as.")
+        parser.add_argument("--name", required=True, help="What the token is for.")
+        parser.add_argument("--scope", default=ApiTokenScope.READ, choices=ApiTokenScope.values)
+        parser.add_argument("--days", type=int, default=None, help="Lifetime in days.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = get_user_model().objects.filter(username=options["user"]).first()
+        if user is None:
+            raise CommandError(f"No user {options['user']!r}")
+        try:
+            token, secret = api_token_issue(
+                user=user, name=options["name"], scope=options["scope"], days=options["days"]
+            )
+        except ValidationFailed as exc:
+            raise CommandError(str(exc)) from exc
+        self.stderr.write(
+            f"Token {token.pk} for {user.get_username()} ({token.scope}), "
+            f"expires {token.expires_at:%Y-%m-%d %H:%M} UTC. The secret is shown only now:"
+        )
+        self.stdout.write(secret)
