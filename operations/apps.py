@@ -14,6 +14,25 @@ AUDIT_PERMISSIONS = {
     "risk_officer": ("view_auditevent", "view_auditchainverification"),
     "admin": ("view_auditevent", "view_auditchainverification", "view_auditcheckpoint"),
 }
+# The operating records: every role reads runbooks, the readiness checklist, game days and
+# soak runs; operators and risk officers open and work incidents; compliance reads them all.
+_OPERATING_RECORDS = (
+    "view_runbook",
+    "view_runbookversion",
+    "view_readinessitem",
+    "view_gameday",
+    "view_soakrun",
+    "view_soakdailyreport",
+)
+_INCIDENT_WORK = ("view_incident", "add_incident", "change_incident")
+OPERATING_PERMISSIONS = {
+    "operator": (*_OPERATING_RECORDS, *_INCIDENT_WORK, "view_tradinglifecycleevent"),
+    "risk_officer": (*_OPERATING_RECORDS, *_INCIDENT_WORK, "view_tradinglifecycleevent"),
+    "compliance": (*_OPERATING_RECORDS, "view_incident", "view_tradinglifecycleevent"),
+    "viewer": (*_OPERATING_RECORDS, "view_incident"),
+    "ml_engineer": (*_OPERATING_RECORDS, "view_incident"),
+    "admin": (*_OPERATING_RECORDS, "view_incident", "view_tradinglifecycleevent"),
+}
 
 
 class OperationsConfig(AppConfig):
@@ -38,7 +57,7 @@ class OperationsConfig(AppConfig):
         auditlog.register(Incident)
         _register_auditlog()
         audit_sources.connect()
-        post_migrate.connect(_grant_audit_permissions, sender=self)
+        post_migrate.connect(_grant_role_permissions, sender=self)
 
 
 def _register_auditlog() -> None:
@@ -69,13 +88,18 @@ def _register_auditlog() -> None:
         auditlog.register(schedule)
 
 
-def _grant_audit_permissions(using: str = "default", **kwargs: Any) -> None:
-    """Give the roles (groups from risk's data migration) their audit permissions after every
-    migrate; adding is idempotent and never removes what an admin granted."""
+def _grant_role_permissions(using: str = "default", **kwargs: Any) -> None:
+    """Give the roles (groups from risk's data migration) their audit and operating-record
+    permissions after every migrate; adding is idempotent and never removes what an admin
+    granted."""
     from django.contrib.auth.models import Group, Permission
 
-    for group in Group.objects.using(using).filter(name__in=AUDIT_PERMISSIONS):
+    grants: dict[str, set[str]] = {}
+    for table in (AUDIT_PERMISSIONS, OPERATING_PERMISSIONS):
+        for role, codenames in table.items():
+            grants.setdefault(role, set()).update(codenames)
+    for group in Group.objects.using(using).filter(name__in=grants):
         perms = Permission.objects.using(using).filter(
-            content_type__app_label="operations", codename__in=AUDIT_PERMISSIONS[group.name]
+            content_type__app_label="operations", codename__in=grants[group.name]
         )
         group.permissions.add(*perms)
