@@ -7,8 +7,9 @@ receiver turns each new row into an ``AuditEvent`` in the same transaction, so t
 unaware of operations (operations reads every app, never the reverse) and no action commits
 without its chain entry.
 
-Hook for new sources (e.g. execution's reconciliation breaks): add a function here that maps
-the record to ``audit_event_append`` keywords and connect it in ``connect()``.
+Execution's reconciliation breaks are chained when found and again when an operator resolves
+one; a new source adds a function here that maps its record to ``audit_event_append``
+keywords and connects it in ``connect()``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from auditlog.models import LogEntry
 from django.db.models.signals import post_save
 
+from execution.models import ReconciliationBreak
 from models_registry.models import PromotionEvent
 from operations.audit_trail import audit_event_append
 from risk.models import RiskAction
@@ -101,9 +103,48 @@ def log_entry_chained(
     )
 
 
+def reconciliation_break_chained(
+    sender: type, instance: ReconciliationBreak, created: bool, raw: bool = False, **_: Any
+) -> None:
+    """A break as found (actor: the reconciliation run) and its resolution (the operator's
+    who, why and request ID); the resolve service saves only the resolution fields."""
+    if raw or not (created or instance.resolved_at):
+        return
+    common = {
+        "object_type": "execution.reconciliationbreak",
+        "object_id": instance.pk,
+        "object_repr": f"{instance.kind} {instance.symbol} {instance.client_order_id}".strip(),
+        "payload": {
+            "kind": instance.kind,
+            "symbol": instance.symbol,
+            "client_order_id": instance.client_order_id,
+            "expected": str(instance.expected) if instance.expected is not None else None,
+            "actual": str(instance.actual) if instance.actual is not None else None,
+            "detail": instance.detail,
+        },
+    }
+    if created:
+        audit_event_append(
+            action="execution.break_detected", request_id=instance.request_id or None, **common
+        )
+        return
+    audit_event_append(
+        action="execution.break_resolved",
+        actor=instance.resolved_by,
+        reason=instance.resolution_reason,
+        request_id=instance.resolution_request_id or None,
+        **common,
+    )
+
+
 def connect() -> None:
     post_save.connect(risk_action_chained, sender=RiskAction, dispatch_uid="audit_risk_action")
     post_save.connect(
         promotion_event_chained, sender=PromotionEvent, dispatch_uid="audit_promotion_event"
     )
     post_save.connect(log_entry_chained, sender=LogEntry, dispatch_uid="audit_log_entry")
+    post_save.connect(
+        reconciliation_break_chained,
+        sender=ReconciliationBreak,
+        dispatch_uid="audit_reconciliation_break",
+    )

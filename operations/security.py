@@ -1,4 +1,4 @@
-"""Login lockout hook: django-axes signals a lockout, we log it as a structured event."""
+"""Login lockout hook: django-axes signals a lockout; we log it and chain it as an audit event."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from django.conf import settings
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from operations.audit_trail import audit_event_append
+
 logger = structlog.get_logger(__name__)
 
 
@@ -18,11 +20,18 @@ def _login_locked_out(
     sender: Any, request: HttpRequest | None = None, username: str = "", **kwargs: Any
 ) -> None:
     """Each lockout is logged as a structured event (with the request ID bound by
-    django-structlog). Axes keeps its own AccessAttempt/AccessFailure rows, visible in admin;
-    the audit event log hooks in here."""
+    django-structlog) and appended to the audit chain, so compliance sees it beside every
+    other security event. Axes keeps its own AccessAttempt/AccessFailure rows in admin."""
+    ip_address = kwargs.get("ip_address", "")
     logger.warning(
         "login_locked_out",
         username=username,
-        ip_address=kwargs.get("ip_address", ""),
+        ip_address=ip_address,
         failure_limit=settings.AXES_FAILURE_LIMIT,
+    )
+    audit_event_append(
+        action="auth.locked_out",
+        object_type="auth.user",
+        object_repr=username[:200],
+        payload={"ip_address": ip_address, "failure_limit": settings.AXES_FAILURE_LIMIT},
     )

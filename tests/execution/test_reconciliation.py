@@ -10,6 +10,7 @@ from common.exceptions import PermissionRefused, ValidationFailed
 from execution.models import ReconciliationBreak, ReconciliationRun
 from execution.services import order_update_apply, reconciliation_break_resolve, reconciliation_run
 from execution.services.orders import _remote_update
+from operations.models import AuditEvent
 from risk.models import RiskAction, TradingStateSetting
 
 pytestmark = pytest.mark.django_db
@@ -195,6 +196,18 @@ def test_an_operator_resolves_a_break_with_a_reason_recorded_with_who_when_and_r
     assert (record.resolved_by, record.resolved_by_name) == (resolver, "rosa")
     assert record.resolved_at == frozen_clock.now()
     assert (record.resolution_reason, record.resolution_request_id) == (
+        "cancelled at the broker",
+        "req-9",
+    )
+    detected, resolved = AuditEvent.objects.filter(
+        object_type="execution.reconciliationbreak", object_id=str(record.pk)
+    ).order_by("sequence")
+    assert (detected.action, resolved.action) == (
+        "execution.break_detected",
+        "execution.break_resolved",
+    )
+    assert (resolved.actor_name, resolved.reason, resolved.request_id) == (
+        "rosa",
         "cancelled at the broker",
         "req-9",
     )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
 
+from operations.models import AuditEvent
+
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/?next=/admin/"
 
@@ -31,6 +33,10 @@ def test_repeated_failures_lock_the_account_out_even_with_the_right_password(
     assert AccessFailureLog.objects.filter(username="alice", locked_out=True).exists()
     assert "login_locked_out" in log_output.getvalue()
     assert "alice" in log_output.getvalue()
+    # One chained event per refused attempt while locked (the locking one and the next).
+    lockouts = AuditEvent.objects.filter(action="auth.locked_out")
+    assert lockouts.count() == 2
+    assert {(e.object_type, e.object_repr) for e in lockouts} == {("auth.user", "alice")}
 
 
 def test_a_success_before_the_limit_resets_the_count(client, operator, settings):
