@@ -2,7 +2,7 @@
 """Smoke check of a deployed TradingOps stack, from the outside, as a client sees it.
 
     scripts/api_smoke_check.py --base-url https://tradingops.example.com \
-        --token "$MONITORING_TOKEN" [--basic USER:PASSWORD] [--api-token TOKEN] \
+        --token "$MONITORING_TOKEN" --api-token TOKEN \
         [--max-bar-age 600] [--json]
 
 1. Every health endpoint (/health/live, /ready, /scheduler, /data, /risk, /models, /health,
@@ -206,19 +206,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--token", default="", help="MONITORING_TOKEN for /health/<area>")
-    parser.add_argument("--api-token", default="", help="API token, sent as a Bearer token")
-    parser.add_argument("--basic", default="", help="USER:PASSWORD for the API (HTTP Basic)")
+    parser.add_argument(
+        "--api-token", default="", help="API token (manage.py issue_api_token), sent as Bearer"
+    )
     parser.add_argument("--max-bar-age", type=float, default=600.0, help="seconds")
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds per request")
     parser.add_argument("--json", action="store_true", help="print rows as JSON")
     args = parser.parse_args(argv)
 
     headers = {"Authorization": f"Bearer {args.api_token}"} if args.api_token else {}
-    auth = tuple(args.basic.split(":", 1)) if args.basic else None
     with httpx.Client(
         base_url=args.base_url.rstrip("/"),
         headers=headers,
-        auth=auth,
         timeout=args.timeout,
         follow_redirects=False,
     ) as client:

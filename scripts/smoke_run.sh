@@ -36,8 +36,11 @@ while (( $(date +%s) - started < deadline_s )); do
       | grep -c '^tradingops_scheduler_task_runs_total{.*outcome="success"' || true)
     echo "smoke: /metrics has ${worker_runs} successful-task series from the worker"
     if [[ "$ready" == "200" && "$worker_runs" -gt 0 ]]; then
+      # The API takes per-user tokens only: a read-only one for the seeded operator.
+      api_token=$(env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL .venv/bin/python \
+        manage.py issue_api_token --user operator --name smoke-check --days 1 2>/dev/null)
       .venv/bin/python scripts/api_smoke_check.py --base-url "http://127.0.0.1:${WEB_PORT}" \
-        --token "$MONITORING_TOKEN" --basic "operator:${TRADINGOPS_ADMIN_PASSWORD}"
+        --token "$MONITORING_TOKEN" --api-token "$api_token"
       exit $?
     fi
   fi

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from execution.services import trading_cycle_run
+from operations.access import api_token_issue
+from operations.models import ApiTokenScope
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "api_smoke_check.py"
 TOKEN = "smoke-monitoring-token"
@@ -32,10 +34,11 @@ def stack(settings, strategy, django_user_model):
 
     user = django_user_model.objects.create_user(username="smoke", password="smoke-pw")
     user.groups.add(Group.objects.get(name="compliance"))  # reads everything, changes nothing
-    return strategy
+    _, secret = api_token_issue(user=user, name="smoke check", scope=ApiTokenScope.READ)
+    return secret
 
 
-def _run(live_server, capsys, *extra: str) -> tuple[int, list[dict]]:
+def _run(live_server, capsys, api_token: str, *extra: str) -> tuple[int, list[dict]]:
     capsys.readouterr()
     code = smoke.main(
         [
@@ -43,8 +46,8 @@ def _run(live_server, capsys, *extra: str) -> tuple[int, list[dict]]:
             live_server.url,
             "--token",
             TOKEN,
-            "--basic",
-            "smoke:smoke-pw",
+            "--api-token",
+            api_token,
             "--json",
             *extra,
         ]
@@ -53,7 +56,7 @@ def _run(live_server, capsys, *extra: str) -> tuple[int, list[dict]]:
 
 
 def test_a_healthy_stack_passes_every_check(stack, live_server, capsys):
-    code, rows = _run(live_server, capsys)
+    code, rows = _run(live_server, capsys, stack)
 
     failed = [r for r in rows if not r["ok"]]
     assert failed == [], [(r["path"], r["detail"]) for r in failed]
@@ -77,7 +80,7 @@ def test_stale_data_fails_the_check_and_says_which_instrument(
 
     frozen_clock.advance(timedelta(minutes=30))  # no bar ingested for half an hour of market
 
-    code, rows = _run(live_server, capsys)
+    code, rows = _run(live_server, capsys, stack)
 
     assert code == 1
     data = next(r for r in rows if r["path"] == "/health/data" and r["check"] == "health")
@@ -86,7 +89,7 @@ def test_stale_data_fails_the_check_and_says_which_instrument(
 
 def test_a_missing_monitoring_token_fails_the_detailed_health_checks(stack, live_server, capsys):
     capsys.readouterr()
-    code = smoke.main(["--base-url", live_server.url, "--basic", "smoke:smoke-pw", "--json"])
+    code = smoke.main(["--base-url", live_server.url, "--api-token", stack, "--json"])
     rows = json.loads(capsys.readouterr().out)
 
     assert code == 1
@@ -97,7 +100,7 @@ def test_a_missing_monitoring_token_fails_the_detailed_health_checks(stack, live
 def test_wrong_api_credentials_fail_every_api_call(stack, live_server, capsys):
     capsys.readouterr()
     code = smoke.main(
-        ["--base-url", live_server.url, "--token", TOKEN, "--basic", "smoke:bad", "--json"]
+        ["--base-url", live_server.url, "--token", TOKEN, "--api-token", "not-a-token", "--json"]
     )
     rows = json.loads(capsys.readouterr().out)
 
