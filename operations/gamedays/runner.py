@@ -84,13 +84,23 @@ class GameDayStack:
                 "--second-version-approver", "gameday-officer",
             ).stdout
         )  # fmt: skip
+        # The API takes tokens, not passwords: one read-write token per person, as issued to
+        # operators (manage.py issue_api_token).
+        tokens = {
+            name: stack.manage(
+                "issue_api_token", "--user", name, "--name", "game day", "--scope", "read_write"
+            ).stdout.strip()
+            for name in users
+        }
         anchor = time.time() + 20
         stack.start(anchor=anchor)
         stack.wait_ready()
         self.clock = WallClock(PROFILE, anchor)
         # Relative paths are inside the stack's artifact directory (MODEL_ARTIFACT_DIR).
         artifact = stack.spec.var_dir / "artifacts" / seed["artifact"] if seed["artifact"] else None
-        self.context = Context(stack=stack, symbols=seed["symbols"], users=users, artifact=artifact)
+        self.context = Context(
+            stack=stack, symbols=seed["symbols"], users=tokens, artifact=artifact
+        )
         self.context.state["market_now"] = self.clock.now
         self.context.state["bar"] = timeframe_delta(PROFILE.timeframe)
         self.context.state["seed"] = seed

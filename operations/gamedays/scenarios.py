@@ -43,16 +43,22 @@ class Context:
 
     stack: Stack
     symbols: list[str]
-    users: dict[str, str]  # username -> password (operator, officer)
+    users: dict[str, str]  # username -> API token secret (operator, officer)
     artifact: Path | None
     baseline: Observation | None = None
     state: dict = field(default_factory=dict)
 
-    def api(self, username: str, path: str, body: dict) -> httpx.Response:
+    def headers(self, username: str) -> dict[str, str]:
+        """The API's own authentication: a per-user token (the API takes no passwords)."""
+        return {"Authorization": f"Bearer {self.users[username]}"}
+
+    def api(
+        self, username: str, path: str, body: dict, headers: dict | None = None
+    ) -> httpx.Response:
         return httpx.post(
             f"{self.stack.urls['web']}/api/v1/{path}",
             json=body,
-            auth=(username, self.users[username]),
+            headers=self.headers(username) | (headers or {}),
             timeout=10,
         )
 
@@ -493,12 +499,11 @@ def _needs_previous_champion(ctx: Context) -> str | None:
 def _rollback(ctx: Context) -> str:
     """Through the operators' interface, as an operator would, while orders flow."""
     request_id = f"gameday-rollback-{secrets.token_hex(6)}"
-    response = httpx.post(
-        f"{ctx.stack.urls['web']}/api/v1/models/rollback",
-        json={"strategy": SOAK_STRATEGY, "reason": "game day: rollback under load"},
-        auth=("gameday-operator", ctx.users["gameday-operator"]),
+    response = ctx.api(
+        "gameday-operator",
+        "models/rollback",
+        {"strategy": SOAK_STRATEGY, "reason": "game day: rollback under load"},
         headers={"X-Request-ID": request_id},
-        timeout=10,
     )
     response.raise_for_status()
     ctx.state["rollback"] = {
@@ -518,7 +523,7 @@ def _champion_switched(observation: Observation, ctx: Context) -> str | None:
         return None
     response = httpx.get(
         f"{ctx.stack.urls['web']}/api/v1/models/status",
-        auth=("gameday-operator", ctx.users["gameday-operator"]),
+        headers=ctx.headers("gameday-operator"),
         timeout=5,
     )
     if response.status_code != 200:
