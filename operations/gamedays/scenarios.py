@@ -344,8 +344,10 @@ def _tighten_daily_loss(ctx: Context) -> str:
     second person), then drive every instrument's price down on both providers (a slide of
     0.3 % a bar, so quality checks see an ordinary decline). The strategy is long or flat, so
     an open position marks to a loss and the next cycle's book check trips."""
+    # A lasting change, not a temporary override: an override would stay in force over the
+    # restored limit and trip again the moment the switch is released.
     body = {"scope": "global", "field": "max_daily_loss", "value": "0.01",
-            "reason": "game day: daily-loss trip", "duration_minutes": 1440}  # fmt: skip
+            "reason": "game day: daily-loss trip"}  # fmt: skip
     response = ctx.api("gameday-operator", "risk/limits/change/", body)
     response.raise_for_status()
     ctx.state["daily_loss_before"] = response.json()["before"].get("max_daily_loss")
