@@ -26,6 +26,7 @@ import psycopg
 from operations.gamedays.probe import Observation
 from operations.gamedays.scoring import Expectations
 from operations.soak.seed import SOAK_STRATEGY
+from risk.guard.model import KILL_SWITCH_ENGAGED, MAX_DAILY_LOSS
 
 if TYPE_CHECKING:
     from operations.soak.stack import Stack
@@ -401,7 +402,7 @@ def daily_loss_verify(facts: dict, state: dict) -> list[str]:
     ):
         failures.append("no max_daily_loss trip engaging the kill switch was recorded")
     refused = facts.get("rejection_reasons", {})
-    if not (refused.get("kill_switch") or refused.get("max_daily_loss")):
+    if not (refused.get(KILL_SWITCH_ENGAGED) or refused.get(MAX_DAILY_LOSS)):
         failures.append("no order was refused by the guard while tripped")
     own = state.get("self_approval_status", 0)
     if not 400 <= own < 500:

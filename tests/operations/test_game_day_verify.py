@@ -56,7 +56,7 @@ TRIP = {"limit": "max_daily_loss", "action": "kill_switch", "value": "12.40"}
 
 
 def test_a_daily_loss_trip_with_refusals_and_four_eyes_passes():
-    facts = {"trips": [TRIP], "rejection_reasons": {"kill_switch": 3}}
+    facts = {"trips": [TRIP], "rejection_reasons": {"kill_switch_engaged": 3}}
 
     assert daily_loss_verify(facts, {"self_approval_status": 400}) == []
 
