@@ -18,7 +18,8 @@ normally, as when one listing is halted at a provider.
 In a process of its own (``python -m marketdata.fakes.polygon --calendar XNYS``), faults are
 switched over HTTP: ``POST /_control/fault?mode=timeout&delay_s=3&count=10``,
 ``POST /_control/fault?mode=stale&stale_after=2026-03-30T15:00:00Z``,
-``POST /_control/bad_tick?symbol=AAPL&at=2026-03-30T15:00:00Z&kind=times_ten``,
+``POST /_control/bad_tick?symbol=AAPL&at=2026-03-30T15:00:00Z&kind=times_ten`` (or
+``kind=slide``: a sell-off from ``at`` on),
 ``POST /_control/recover``. With a calendar the server answers only with bars of the
 exchange's sessions, as the real feeds do (no bars at night, on weekends and holidays).
 """
@@ -35,8 +36,9 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from marketdata import samples
 from marketdata.providers.base import RawBar
-from marketdata.providers.synthetic import InjectedFault, SyntheticProvider
+from marketdata.providers.synthetic import SLIDE, InjectedFault, SyntheticProvider
 
 FAULT_MODES = ("5xx", "429", "timeout", "slow", "truncated", "malformed", "stale")
 
@@ -116,7 +118,11 @@ class FakeProviderServer:
         self.set_fault(None)
 
     def bad_tick_add(self, *, symbol: str, at: datetime, kind: str) -> None:
-        """From now on the bar of ``symbol`` at ``at`` is a bad tick of ``kind``."""
+        """From now on the bar of ``symbol`` at ``at`` is a bad tick of ``kind`` (or, for
+        ``slide``, the price slides down from ``at`` on: a genuine losing day)."""
+        kinds = (*samples.FAULT_KINDS, SLIDE)
+        if kind not in kinds:
+            raise ValueError(f"unknown kind {kind!r}; expected one of {kinds}")
         with self._lock:
             self.source.faults.append(InjectedFault(symbol=symbol, at=at, kind=kind))
 

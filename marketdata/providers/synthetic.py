@@ -150,6 +150,9 @@ class SyntheticProvider:
         for fault in self.faults:
             if fault.symbol != symbol:
                 continue
+            if fault.kind == SLIDE:
+                bars = [_slid(bar, fault.at, step) for bar in bars]
+                continue
             length = fault.length if fault.kind == samples.FROZEN else 1
             for i, bar in enumerate(bars):
                 if not fault.at <= bar.timestamp < fault.at + length * step:
@@ -172,6 +175,32 @@ class InjectedFault:
     at: datetime
     kind: str
     length: int = 15  # bars, for a frozen stretch
+
+
+# Not a bad tick but a genuine sell-off (game days drive a losing day with it): from ``at`` on,
+# each bar is ``SLIDE_STEP`` lower than the path for ``SLIDE_BARS`` bars, then stays that low.
+# Small steps, so quality checks see an ordinary decline, not a spike.
+SLIDE = "slide"
+SLIDE_STEP = Decimal("0.003")
+SLIDE_BARS = 10
+
+
+def _slid(bar: RawBar, start: datetime, step: timedelta) -> RawBar:
+    if bar.timestamp < start:
+        return bar
+    bars_in = min(int((bar.timestamp - start) / step) + 1, SLIDE_BARS)
+    factor = (1 - SLIDE_STEP) ** bars_in
+    return dataclasses.replace(
+        bar,
+        open=_cents(bar.open * factor),
+        high=_cents(bar.high * factor),
+        low=_cents(bar.low * factor),
+        close=_cents(bar.close * factor),
+    )
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))
 
 
 def parse_faults(text: str) -> list[InjectedFault]:

@@ -18,7 +18,7 @@ import json
 import secrets
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -81,17 +81,33 @@ class GameDayStack:
                 "--history-sessions", str(PROFILE.history_sessions),
                 "--first-open", first_open.isoformat(),
                 "--users", *(f"{name}:{password}" for name, password in users.items()),
+                "--second-version-approver", "gameday-officer",
             ).stdout
         )  # fmt: skip
+        # The API takes tokens, not passwords: one read-write token per person, as issued to
+        # operators (manage.py issue_api_token).
+        tokens = {
+            name: stack.manage(
+                "issue_api_token", "--user", name, "--name", "game day", "--scope", "read_write"
+            ).stdout.strip()
+            for name in users
+        }
         anchor = time.time() + 20
         stack.start(anchor=anchor)
         stack.wait_ready()
         self.clock = WallClock(PROFILE, anchor)
         # Relative paths are inside the stack's artifact directory (MODEL_ARTIFACT_DIR).
         artifact = stack.spec.var_dir / "artifacts" / seed["artifact"] if seed["artifact"] else None
-        self.context = Context(stack=stack, symbols=seed["symbols"], users=users, artifact=artifact)
+        self.context = Context(
+            stack=stack, symbols=seed["symbols"], users=tokens, artifact=artifact
+        )
         self.context.state["market_now"] = self.clock.now
         self.context.state["bar"] = timeframe_delta(PROFILE.timeframe)
+        self.context.state["seed"] = seed
+        # One trading cycle in market time: the schedule's period at the clock's speed.
+        self.context.state["cycle"] = timedelta(
+            seconds=PROFILE.schedule_seconds * PROFILE.clock_speed
+        )
         self._warm_up()
         return self.context
 
@@ -185,6 +201,14 @@ def scenario_run(scenario: Scenario, game: GameDayStack) -> GameDay:
     )
     failures = game_day_failures(outcome, scenario.expectations)
     failures += [event["detail"] for event in timeline.events if event["kind"] == "error"]
+    if scenario.verify is not None:
+        facts = json.loads(
+            ctx.stack.manage("soak_stack", "facts", "--since", market_start.isoformat()).stdout
+        )
+        figures["facts"] = facts
+        found = scenario.verify(facts, ctx.state)
+        timeline.add("note", f"verified in the records: {'; '.join(found) or 'all as expected'}")
+        failures += found
     return _record(scenario, started, outcome, timeline, figures, failures)
 
 

@@ -9,12 +9,14 @@ trading cycle and ingest, /health/ready 200, the injected condition gone).
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,8 @@ import psycopg
 
 from operations.gamedays.probe import Observation
 from operations.gamedays.scoring import Expectations
+from operations.soak.seed import SOAK_STRATEGY
+from risk.guard.model import KILL_SWITCH_ENGAGED, MAX_DAILY_LOSS
 
 if TYPE_CHECKING:
     from operations.soak.stack import Stack
@@ -40,16 +44,22 @@ class Context:
 
     stack: Stack
     symbols: list[str]
-    users: dict[str, str]  # username -> password (operator, officer)
+    users: dict[str, str]  # username -> API token secret (operator, officer)
     artifact: Path | None
     baseline: Observation | None = None
     state: dict = field(default_factory=dict)
 
-    def api(self, username: str, path: str, body: dict) -> httpx.Response:
+    def headers(self, username: str) -> dict[str, str]:
+        """The API's own authentication: a per-user token (the API takes no passwords)."""
+        return {"Authorization": f"Bearer {self.users[username]}"}
+
+    def api(
+        self, username: str, path: str, body: dict, headers: dict | None = None
+    ) -> httpx.Response:
         return httpx.post(
             f"{self.stack.urls['web']}/api/v1/{path}",
             json=body,
-            auth=(username, self.users[username]),
+            headers=self.headers(username) | (headers or {}),
             timeout=10,
         )
 
@@ -65,6 +75,9 @@ class Scenario:
     expectations: Expectations = field(default_factory=Expectations)
     requires: Callable[[Context], str | None] = lambda ctx: None  # a reason to skip, or None
     recovered: Callable[[Observation, Context], bool] | None = None
+    # After the settle: the stack's records (``soak_stack facts``) and the scenario's state in,
+    # the expectations they miss out (pure; see ``operations.gamedays.facts``).
+    verify: Callable[[dict, dict], list[str]] | None = None
 
 
 def rose(observation: Observation, ctx: Context, name: str, **labels: str) -> bool:
@@ -328,12 +341,27 @@ def _released(observation: Observation, ctx: Context) -> bool:
 
 
 def _tighten_daily_loss(ctx: Context) -> str:
+    """Make the day lose for real: tighten the limit to a cent at once (tightening needs no
+    second person), then drive every instrument's price down on both providers (a slide of
+    0.3 % a bar, so quality checks see an ordinary decline). The strategy is long or flat, so
+    an open position marks to a loss and the next cycle's book check trips."""
+    # A lasting change, not a temporary override: an override would stay in force over the
+    # restored limit and trip again the moment the switch is released.
     body = {"scope": "global", "field": "max_daily_loss", "value": "0.01",
-            "reason": "game day: daily-loss trip", "duration_minutes": 1440}  # fmt: skip
+            "reason": "game day: daily-loss trip"}  # fmt: skip
     response = ctx.api("gameday-operator", "risk/limits/change/", body)
     response.raise_for_status()
     ctx.state["daily_loss_before"] = response.json()["before"].get("max_daily_loss")
-    return f"max_daily_loss tightened to 0.01 at once ({response.status_code}): any loss trips"
+    due = ctx.state["market_now"]() + ctx.state["bar"]
+    at = due.replace(minute=due.minute - due.minute % 15, second=0, microsecond=0)
+    for provider in ("alpaca", "polygon"):
+        for symbol in ctx.symbols:
+            ctx.stack.fake_control(provider, "bad_tick", symbol=symbol, at=at.isoformat(),
+                                   kind="slide")  # fmt: skip
+    return (
+        f"max_daily_loss tightened to 0.01 at once ({response.status_code}); every price slides "
+        f"down from the {at:%H:%M} bar on (both providers): the open long marks to a loss"
+    )
 
 
 def _loosen_daily_loss(ctx: Context) -> str:
@@ -357,11 +385,29 @@ def _loosen_daily_loss(ctx: Context) -> str:
 
 
 def _daily_loss_detect(observation: Observation, ctx: Context) -> str | None:
-    if rose(observation, ctx, "tradingops_risk_trips_total"):
-        return "tradingops_risk_trips_total rose (daily loss trip)"
+    if rose(observation, ctx, "tradingops_risk_trips_total", limit="max_daily_loss"):
+        return "tradingops_risk_trips_total{limit=max_daily_loss} rose (daily loss trip)"
     if observation.value("tradingops_risk_kill_switch_engaged") == 1:
         return "kill switch engaged by the trip"
     return alert(observation, "DailyLossLimitReached", "KillSwitchEngaged")
+
+
+def daily_loss_verify(facts: dict, state: dict) -> list[str]:
+    """The trip is recorded as a daily-loss kill switch, the guard refused orders meanwhile,
+    and the release went through a second person (its own approval refused)."""
+    failures = []
+    if not any(
+        trip["limit"] == "max_daily_loss" and trip["action"] == "kill_switch"
+        for trip in facts.get("trips", [])
+    ):
+        failures.append("no max_daily_loss trip engaging the kill switch was recorded")
+    refused = facts.get("rejection_reasons", {})
+    if not (refused.get(KILL_SWITCH_ENGAGED) or refused.get(MAX_DAILY_LOSS)):
+        failures.append("no order was refused by the guard while tripped")
+    own = state.get("self_approval_status", 0)
+    if not 400 <= own < 500:
+        failures.append(f"the requester's own approval of the release answered {own}, not 4xx")
+    return failures
 
 
 def _needs_artifact(ctx: Context) -> str | None:
@@ -445,6 +491,87 @@ def _stream_detect(observation: Observation, ctx: Context) -> str | None:
 def _stream_back(observation: Observation, ctx: Context) -> bool:
     connected = observation.value("tradingops_execution_trade_stream_connected") == 1
     return connected and loop_progressing(observation, ctx)
+
+
+def _needs_previous_champion(ctx: Context) -> str | None:
+    if ctx.state.get("seed", {}).get("previous_champion"):
+        return None
+    return "the seed promoted no second model version: there is no previous champion"
+
+
+def _rollback(ctx: Context) -> str:
+    """Through the operators' interface, as an operator would, while orders flow."""
+    request_id = f"gameday-rollback-{secrets.token_hex(6)}"
+    response = ctx.api(
+        "gameday-operator",
+        "models/rollback",
+        {"strategy": SOAK_STRATEGY, "reason": "game day: rollback under load"},
+        headers={"X-Request-ID": request_id},
+    )
+    response.raise_for_status()
+    ctx.state["rollback"] = {
+        "version": response.json()["version"],
+        "request_id": response.headers.get("X-Request-ID", request_id),
+        "cycle_s": ctx.state["cycle"].total_seconds(),
+    }
+    return (
+        f"POST /api/v1/models/rollback by gameday-operator ({response.status_code}): champion "
+        f"back to v{response.json()['version']}, request {ctx.state['rollback']['request_id']}"
+    )
+
+
+def _champion_switched(observation: Observation, ctx: Context) -> str | None:
+    wanted = ctx.state.get("rollback", {}).get("version")
+    if wanted is None:
+        return None
+    response = httpx.get(
+        f"{ctx.stack.urls['web']}/api/v1/models/status",
+        headers=ctx.headers("gameday-operator"),
+        timeout=5,
+    )
+    if response.status_code != 200:
+        return None
+    for model in response.json():
+        if (
+            SOAK_STRATEGY in model["strategies"]
+            and (model["champion"] or {}).get("version") == wanted
+        ):
+            return f"champion alias on v{wanted} (/api/v1/models/status)"
+    return None
+
+
+def rollback_verify(facts: dict, state: dict) -> list[str]:
+    """The champion is the restored version; every traded signal made more than one cycle
+    after the rollback came from it (a cycle in flight may still finish on the old one); the
+    rollback has its PromotionEvent (actor, reason, request ID) and its audit chain event."""
+    done = state.get("rollback")
+    if not done:
+        return ["the rollback was not made"]
+    failures = []
+    if facts.get("champion_version") != done["version"]:
+        failures.append(
+            f"champion is v{facts.get('champion_version')}, expected v{done['version']}"
+        )
+    events = [e for e in facts.get("rollbacks", []) if e["request_id"] == done["request_id"]]
+    if not events:
+        failures.append(f"no rollback PromotionEvent with request ID {done['request_id']}")
+    else:
+        event = events[0]
+        if event["actor"] != "gameday-operator" or not event["reason"]:
+            failures.append(f"the rollback event lacks its actor or reason: {event}")
+        cutoff = datetime.fromisoformat(event["created_at"]) + timedelta(seconds=done["cycle_s"])
+        after = [
+            signal["version"]
+            for signal in facts.get("signals", [])
+            if datetime.fromisoformat(signal["created_at"]) > cutoff
+        ]
+        if not after:
+            failures.append("no signal was made after the rollback: the switch is unproven")
+        elif wrong := sorted({version for version in after if version != done["version"]}):
+            failures.append(f"signals after the rollback from {wrong}, not v{done['version']}")
+    if not any(e["request_id"] == done["request_id"] for e in facts.get("audit_rollbacks", [])):
+        failures.append(f"no models.rollback audit chain event for {done['request_id']}")
+    return failures
 
 
 SCENARIOS = [
@@ -548,13 +675,15 @@ SCENARIOS = [
     ),
     Scenario(
         "daily-loss-trip",
-        "The daily loss limit is tightened below the day's loss; the trip engages the kill "
-        "switch; the limit and the switch come back by four-eyes.",
+        "The daily loss limit is tightened to a cent and prices slide: the day loses, the trip "
+        "engages the kill switch, the guard refuses orders; limit and switch come back by "
+        "four-eyes.",
         _tighten_daily_loss,
         _loosen_daily_loss,
         _daily_loss_detect,
         hold_s=20,
         recovered=_released,
+        verify=daily_loss_verify,
     ),
     Scenario(
         "model-artifact-corrupted",
@@ -566,6 +695,19 @@ SCENARIOS = [
         requires=_needs_artifact,
         hold_s=40,  # the restarted worker loads the file
         expectations=Expectations(max_detect_s=60),
+    ),
+    Scenario(
+        "rollback-under-load",
+        "While the loop trades, an operator rolls the champion back to the previous version "
+        "through the API; signals switch within a cycle, no order is lost or doubled.",
+        _rollback,
+        None,
+        _champion_switched,
+        hold_s=12,
+        requires=_needs_previous_champion,
+        # The alias moves in the API's own transaction: visible at the next poll.
+        expectations=Expectations(max_detect_s=5),
+        verify=rollback_verify,
     ),
 ]
 SCENARIO_NAMES = [scenario.name for scenario in SCENARIOS]

@@ -16,7 +16,13 @@ from django_celery_beat.models import PeriodicTask
 from execution.models import Strategy
 from marketdata.models import Instrument
 from marketdata.services import bars_ingest
-from models_registry.services import model_version_train
+from models_registry.models import ModelVersion
+from models_registry.selectors import model_version_champion
+from models_registry.services import (
+    model_version_approve,
+    model_version_promote,
+    model_version_train,
+)
 from operations.services import periodic_tasks_setup
 
 SOAK_MODEL = "soak-direction"
@@ -36,6 +42,7 @@ class SeedResult:
     history_bars: int
     champion: str
     artifact: str
+    previous_champion: str = ""  # with a second version promoted: the one a rollback restores
 
 
 def soak_symbols(count: int) -> list[str]:
@@ -56,11 +63,14 @@ def soak_seed(
     history_from: datetime,
     schedule_seconds: int,
     users: dict[str, str] | None = None,
+    second_version_approver: str = "",
 ) -> SeedResult:
     """Fill the stack's empty database; safe to run again (it only adds what is missing).
 
     ``users`` (name → password) become superusers of the scratch database: the game days act
-    through the API as two different people (four-eyes).
+    through the API as two different people (four-eyes). ``second_version_approver`` trains
+    a second version, has that user approve it and promotes it through the gates, so the
+    first is a previous champion a rollback can restore.
     """
     symbols = soak_symbols(instruments)
     rows = [Instrument.objects.get_or_create(symbol=symbol)[0] for symbol in symbols]
@@ -77,13 +87,34 @@ def soak_seed(
     for username, password in (users or {}).items():
         if not get_user_model().objects.filter(username=username).exists():
             get_user_model().objects.create_superuser(username, "", password)
+    previous = ""
+    if second_version_approver:
+        previous = str(champion)
+        champion = _second_version_promote(champion, second_version_approver)
     stored = sum(report.stored.values())
     return SeedResult(
         symbols=symbols,
         history_bars=stored,
         champion=str(champion),
         artifact=champion.artifact_path,
+        previous_champion=previous,
     )
+
+
+def _second_version_promote(champion: ModelVersion, approver: str) -> ModelVersion:
+    """A second version on the same data with another seed: the same metrics within the
+    gates' tolerance, so it passes them; approved by ``approver`` (the seed trained it, not
+    that user: four-eyes holds) and promoted. Once there are two versions, nothing is added."""
+    registered = champion.registered_model
+    if ModelVersion.objects.filter(registered_model=registered).count() > 1:
+        return model_version_champion(registered_model_id=registered.pk)
+    second = model_version_train(model_name=SOAK_MODEL, seed=1)
+    model_version_approve(
+        model_version=second,
+        actor=get_user_model().objects.get(username=approver),
+        reason="game-day seed: a second champion so rollback has a target",
+    )
+    return model_version_promote(model_version=second, reason="game-day seed: second champion")
 
 
 @transaction.atomic

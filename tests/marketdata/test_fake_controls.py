@@ -88,3 +88,16 @@ def test_bad_control_input_is_a_400_not_a_crash(session_alpaca):
 
     assert response.status_code == 400
     assert bars(session_alpaca, "AAPL", "2026-03-30T14:00:00Z", "2026-03-30T14:30:00Z").is_success
+
+
+def test_an_unknown_bad_tick_kind_is_refused_with_400_and_changes_nothing(session_alpaca):
+    window = ("2026-03-30T14:00:00Z", "2026-03-30T14:30:00Z")
+    before = bars(session_alpaca, "AAPL", *window).json()["bars"]["AAPL"]
+
+    refused = control(
+        session_alpaca, "bad_tick", symbol="AAPL", at="2026-03-30T14:15:00Z", kind="sideways"
+    )
+
+    assert refused.status_code == 400
+    assert "unknown kind 'sideways'" in refused.json()["message"]
+    assert bars(session_alpaca, "AAPL", *window).json()["bars"]["AAPL"] == before

@@ -1,13 +1,22 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from common.exceptions import ValidationFailed
-from marketdata.providers.synthetic import BLOCK_MINUTES, ORIGIN, SyntheticProvider
+from marketdata.providers.synthetic import (
+    BLOCK_MINUTES,
+    ORIGIN,
+    SLIDE,
+    SLIDE_BARS,
+    InjectedFault,
+    SyntheticProvider,
+)
 from marketdata.quality import bar_defects
 
 SEED = 7
@@ -175,3 +184,16 @@ def test_a_window_straddling_the_origin_starts_at_the_origin(provider):
 def test_an_unknown_timeframe_is_rejected(provider):
     with pytest.raises(ValidationFailed):
         fetch(provider, T0, T0 + minutes(5), timeframe="2m")
+
+
+def test_a_slide_lowers_prices_from_its_start_step_by_step_then_holds():
+    clean = fetch(SyntheticProvider(seed=SEED), T0, T0 + minutes(30), timeframe="1m")
+    slide = InjectedFault(symbol="AAPL", at=T0 + minutes(5), kind=SLIDE)
+    slid = fetch(SyntheticProvider(seed=SEED, faults=[slide]), T0, T0 + minutes(30))
+
+    assert slid[:5] == clean[:5]
+    ratios = [slid[i].close / clean[i].close for i in range(5, 30)]
+    # Lower every bar for SLIDE_BARS bars (to the cent), then the same distance below the path.
+    assert all(b < a for a, b in pairwise(ratios[:SLIDE_BARS]))
+    assert all(abs(r - ratios[SLIDE_BARS - 1]) < Decimal("0.001") for r in ratios[SLIDE_BARS:])
+    assert all(bar_defects(bar) == [] for bar in slid)

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from operations.gamedays.facts import game_day_facts
 from operations.soak.collect import soak_collect
 from operations.soak.seed import history_start, soak_seed
 
@@ -16,7 +17,8 @@ def _moment(text: str) -> datetime:
 class Command(BaseCommand):
     help = (
         "The soak's helper inside its own stack environment (run by `soak` and `game_day`): "
-        "`seed` fills the scratch database, `collect` prints the loop's figures as JSON."
+        "`seed` fills the scratch database, `collect` prints the loop's figures as JSON, "
+        "`facts` what a game day checks in the records (rollbacks, signals, trips) as JSON."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,10 +30,18 @@ class Command(BaseCommand):
         seed.add_argument("--calendar", default="XNYS")
         seed.add_argument("--schedule-seconds", type=int, default=1)
         seed.add_argument("--users", nargs="*", default=[], help="NAME:PASSWORD superusers")
+        seed.add_argument(
+            "--second-version-approver",
+            default="",
+            help="train a second model version, approved by this user and promoted through "
+            "the gates, so a previous champion exists (game day rollback-under-load)",
+        )
         collect = sub.add_parser("collect")
         collect.add_argument("--start", type=_moment, required=True)
         collect.add_argument("--end", type=_moment, required=True)
         collect.add_argument("--session", action="append", default=[], help="LABEL|OPEN|CLOSE")
+        facts = sub.add_parser("facts")
+        facts.add_argument("--since", type=_moment, required=True)
 
     def handle(self, *args: object, **options: object) -> None:
         if options["action"] == "seed":
@@ -46,8 +56,12 @@ class Command(BaseCommand):
                 ),
                 schedule_seconds=options["schedule_seconds"],
                 users=dict(user.split(":", 1) for user in options["users"]),
+                second_version_approver=options["second_version_approver"],
             )
             self.stdout.write(json.dumps(result.__dict__))
+            return
+        if options["action"] == "facts":
+            self.stdout.write(json.dumps(game_day_facts(since=options["since"]), default=str))
             return
         sessions = []
         for text in options["session"]:
