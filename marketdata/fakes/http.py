@@ -214,7 +214,7 @@ class FakeProviderServer:
                 mode = query.pop("mode")
                 options = _fault_options(query)
                 self.set_fault(mode, **options)
-                body = {"fault": mode, **{key: str(value) for key, value in options.items()}}
+                body = {"fault": mode, **{key: _echo(value) for key, value in options.items()}}
             elif parts.path == "/_control/bad_tick":
                 at = _iso(query["at"])
                 self.bad_tick_add(symbol=query["symbol"], at=at, kind=query["kind"])
@@ -265,6 +265,15 @@ class FakeProviderServer:
 
 def _iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _echo(value: object) -> object:
+    """A fault option as the control answer shows it: numbers stay numbers."""
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, frozenset):
+        return sorted(value)
+    return str(value)
 
 
 def _fault_options(query: dict[str, str]) -> dict[str, object]:
