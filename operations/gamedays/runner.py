@@ -39,7 +39,7 @@ from operations.models import GameDay
 from operations.soak.environment import default_broker
 from operations.soak.profile import SoakProfile, session_plan
 from operations.soak.runner import WallClock, build_stack, collect, environment
-from operations.soak.stack import Stack
+from operations.soak.stack import Stack, stopped_on_termination
 
 POLL_S = 0.5
 SETTLE_BARS = 2
@@ -299,17 +299,18 @@ def game_days_run(
     )
     game = GameDayStack(var_dir, log)
     results = []
-    try:
-        game.start()
-        log(f"game day: stack up at {game.stack.urls['web']} ({var_dir})")
-        for scenario in scenarios:
-            log(f"game day: {scenario.name} ...")
-            result = scenario_run(scenario, game)
-            log(f"game day: {scenario.name}: {result.passed} {result.failures}")
-            results.append(result)
-            time.sleep(SETTLE_BARS * _wall_per_bar())
-    finally:
-        game.stop()
+    with stopped_on_termination():
+        try:
+            game.start()
+            log(f"game day: stack up at {game.stack.urls['web']} ({var_dir})")
+            for scenario in scenarios:
+                log(f"game day: {scenario.name} ...")
+                result = scenario_run(scenario, game)
+                log(f"game day: {scenario.name}: {result.passed} {result.failures}")
+                results.append(result)
+                time.sleep(SETTLE_BARS * _wall_per_bar())
+        finally:
+            game.stop()
     return results
 
 

@@ -41,7 +41,7 @@ from operations.soak.records import (
     soak_run_finish,
     soak_run_start,
 )
-from operations.soak.stack import Stack, StackSpec
+from operations.soak.stack import Stack, StackSpec, stopped_on_termination
 
 STARTUP_LEAD_S = 25.0  # wall seconds between starting the processes and the first open
 GRACE_BARS = 3  # bars of the next session to wait for after a close (its last bar, fills)
@@ -218,8 +218,9 @@ def soak_run(
     began = time.monotonic()
     stack = build_stack(profile=profile, var_dir=var_dir, suffix="soak")
     try:
-        report = _run(profile, plan, stack, record, log)
-    except Exception as exc:
+        with stopped_on_termination():
+            report = _run(profile, plan, stack, record, log)
+    except BaseException as exc:  # SIGTERM and Ctrl-C too: no process outlives the run
         stack.stop()
         soak_run_abort(soak_run=record, error=f"{type(exc).__name__}: {exc}")
         raise

@@ -2,7 +2,10 @@
 
 Used by ``manage.py soak`` and ``manage.py game_day``. It imports no model: it starts and stops
 processes, each in its own session (process group) so a stop reaches a worker's pool
-children too, and only ever signals the processes it started. Everything the stack writes
+children too, and only ever signals the processes it started. Because those sessions are their
+own, a signal to the command does not reach them: ``stopped_on_termination`` turns SIGTERM and
+SIGHUP into an exception that unwinds to the runner's ``stop()``, and every child asks the
+kernel for SIGTERM when the command dies without unwinding (SIGKILL). Everything the stack writes
 (SQLite file or scratch PostgreSQL database, filesystem broker or private Redis, artifacts,
 Prometheus data, logs) lives under its own scratch directory or names, so a soak never
 touches the operator's data.
@@ -11,13 +14,16 @@ touches the operator's data.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +36,42 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 RULES = BASE_DIR / "docker" / "prometheus" / "rules" / "tradingops.yml"
 MANAGE = [sys.executable, str(BASE_DIR / "manage.py")]
 CELERY = [sys.executable, "-m", "celery", "-A", "tradingops"]
+
+
+class StackTerminated(Exception):
+    """The command that owns a stack got SIGTERM or SIGHUP: unwind and stop the stack."""
+
+
+@contextlib.contextmanager
+def stopped_on_termination() -> Iterator[None]:
+    """While the block runs, SIGTERM and SIGHUP raise ``StackTerminated`` in the main thread,
+    so the caller's ``finally`` stops every process group the stack started (a warm shutdown:
+    workers finish or requeue their tasks) instead of leaving them orphaned."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def _raise(signum: int, _frame: object) -> None:
+        raise StackTerminated(f"terminated by {signal.Signals(signum).name}")
+
+    previous = {signum: signal.signal(signum, _raise) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+_PR_SET_PDEATHSIG = 1
+# Looked up here, in the parent: the child between fork and exec only calls it.
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the parent dies, even by SIGKILL (Linux only;
+    elsewhere ``stopped_on_termination`` is the only guard)."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -327,6 +369,7 @@ class Stack:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stop() reaches its children
+            preexec_fn=_die_with_parent,  # the kernel stops it if we die unwinding nothing
         )
         self.processes[name] = process
         return process
@@ -341,6 +384,7 @@ class Stack:
             stderr=(self.spec.var_dir / "logs" / f"{name}.log").open("ab"),
             text=True,
             start_new_session=True,
+            preexec_fn=_die_with_parent,  # the kernel stops it if we die unwinding nothing
         )
         self.processes[name] = process
         assert process.stdout is not None  # noqa: S101 - set by stdout=PIPE above

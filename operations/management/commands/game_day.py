@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from operations.gamedays.runner import game_day_row, game_days_run
 from operations.gamedays.scenarios import SCENARIO_NAMES
 from operations.gamedays.scoring import score_table
+from operations.soak.stack import StackTerminated
 
 
 class Command(BaseCommand):
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             results = game_days_run(
                 names=names, log=(lambda _: None) if quiet else self.stderr.write
             )
-        except TimeoutError as exc:
+        except (TimeoutError, StackTerminated) as exc:
             raise CommandError(str(exc)) from exc
         rows = [game_day_row(result) for result in results]
         if quiet:

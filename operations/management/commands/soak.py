@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from operations.soak.environment import default_broker
 from operations.soak.profile import BROKERS, DEFAULT_FIRST_SESSION, FAULT_PROFILES, SoakProfile
 from operations.soak.runner import soak_run
+from operations.soak.stack import StackTerminated
 
 
 class Command(BaseCommand):
@@ -63,9 +64,12 @@ class Command(BaseCommand):
             broker=options["broker"] or default_broker(),
         )
         quiet = options["json"]
-        record, report = soak_run(
-            profile=profile, log=(lambda line: None) if quiet else self.stderr.write
-        )
+        try:
+            record, report = soak_run(
+                profile=profile, log=(lambda line: None) if quiet else self.stderr.write
+            )
+        except StackTerminated as exc:  # the run is stored as aborted with this reason
+            raise CommandError(str(exc)) from exc
         self.stdout.write(json.dumps(report, default=str, sort_keys=True))
         if not quiet:
             verdict = "PASSED" if report["passed"] else "FAILED: " + "; ".join(report["failures"])
