@@ -2,8 +2,8 @@
 and the gate that keeps the broker on paper until every required item passes.
 
 Each automatic check returns a ``CheckResult`` and never raises: an error is a ``fail`` with
-the error as evidence, and a part of the system that is not installed (a model another app
-adds later) is ``unknown``. Required items must be ``pass``; ``unknown`` blocks like ``fail``.
+the error as evidence, and an item that cannot be judged here (no backup marker configured)
+is ``unknown``. Required items must be ``pass``; ``unknown`` blocks like ``fail``.
 """
 
 from __future__ import annotations
@@ -12,28 +12,20 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import structlog
-from django.apps import apps
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Model
 
 from common import clock
 from operations.choices import ReadinessCategory as Cat
 from operations.choices import ReadinessStatus as Status
-from operations.models import ReadinessItem
+from operations.models import AuditChainVerification, GameDay, ReadinessItem, SoakRun
+from operations.models.soak import SoakStatus
 
 logger = structlog.get_logger(__name__)
-
-# Models other parts of the system add; looked up by name so readiness works without them.
-GAME_DAY_MODEL = "operations.GameDay"
-SOAK_MODEL = "operations.SoakRun"
-AUDIT_CHAIN_MODEL = "operations.AuditChainVerification"
-RECONCILIATION_BREAK_MODEL = "execution.ReconciliationBreak"
 
 
 @dataclass(frozen=True)
@@ -65,54 +57,8 @@ def _unknown(evidence: str) -> CheckResult:
     return CheckResult(Status.UNKNOWN, evidence)
 
 
-def optional_model(label: str) -> type[Model] | None:
-    """A model another part of the system provides, or None while it is not installed."""
-    try:
-        return apps.get_model(label)
-    except LookupError:
-        return None
-
-
-def _row_passed(row: Model) -> bool | None:
-    """Whether a game day, soak report or verification row says it passed.
-
-    Accepts the field names those models use: a boolean ``passed``/``ok``/``verified``/``valid``,
-    or a ``status``/``outcome``/``result`` text of pass/passed/ok/verified.
-    """
-    for name in ("passed", "ok", "verified", "valid"):
-        value = getattr(row, name, None)
-        if isinstance(value, bool):
-            return value
-    for name in ("status", "outcome", "result"):
-        value = getattr(row, name, None)
-        if isinstance(value, str):
-            return value.lower() in ("pass", "passed", "ok", "verified", "success")
-    return None
-
-
-def _row_time(row: Model) -> Any:
-    for name in ("finished_at", "verified_at", "checked_at", "created_at"):
-        value = getattr(row, name, None)
-        if value is not None:
-            return value
-    return None
-
-
-def _latest_row_passed(label: str, what: str, max_age_days: int) -> CheckResult:
-    """The newest row of an optional model passed, within ``max_age_days`` of market time."""
-    model = optional_model(label)
-    if model is None:
-        return _unknown(f"{label} is not installed: no {what} can be recorded yet")
-    row = model._default_manager.order_by("-pk").first()
-    if row is None:
-        return _fail(f"no {what} recorded yet")
-    passed, at = _row_passed(row), _row_time(row)
-    detail = f"latest {what} #{row.pk} at {at:%Y-%m-%d %H:%M} UTC" if at else f"{what} #{row.pk}"
-    if passed is None:
-        return _unknown(f"{detail}: its result cannot be read")
-    if at is not None and clock.now() - at > timedelta(days=max_age_days):
-        return _fail(f"{detail} is older than {max_age_days} days")
-    return _pass(f"{detail} passed") if passed else _fail(f"{detail} failed")
+def _recent(at: datetime | None, max_age_days: int) -> bool:
+    return at is not None and clock.now() - at <= timedelta(days=max_age_days)
 
 
 # --- automatic checks ------------------------------------------------------------------------
@@ -191,17 +137,63 @@ def check_kill_switch_released() -> CheckResult:
 
 
 def check_game_day_passed() -> CheckResult:
-    return _latest_row_passed(GAME_DAY_MODEL, "game day", settings.OPERATIONS_GAME_DAY_MAX_AGE_DAYS)
+    """Every scenario's latest game day ran (not skipped) and passed within the age limit: a
+    failure the team has not practised recently is not covered."""
+    from operations.gamedays.scenarios import SCENARIO_NAMES
+
+    max_age = settings.OPERATIONS_GAME_DAY_MAX_AGE_DAYS
+    latest = {
+        game_day.scenario: game_day
+        for game_day in GameDay.objects.filter(finished_at__isnull=False).order_by("started_at")
+    }
+    if not latest:
+        return _fail("no game day recorded yet (manage.py game_day --all)")
+    problems = []
+    for name in SCENARIO_NAMES:
+        game_day = latest.get(name)
+        if game_day is None or game_day.passed is None:
+            problems.append(f"{name}: never run" if game_day is None else f"{name}: skipped")
+        elif not game_day.passed:
+            problems.append(f"{name}: failed (game day #{game_day.pk})")
+        elif not _recent(game_day.finished_at, max_age):
+            problems.append(f"{name}: last passed more than {max_age} days ago")
+    if problems:
+        return _fail("; ".join(problems))
+    return _pass(f"all {len(SCENARIO_NAMES)} scenarios passed within {max_age} days")
 
 
 def check_soak_passed() -> CheckResult:
-    return _latest_row_passed(SOAK_MODEL, "soak run", settings.OPERATIONS_SOAK_MAX_AGE_DAYS)
+    """The latest finished soak run passed within the age limit."""
+    max_age = settings.OPERATIONS_SOAK_MAX_AGE_DAYS
+    run = (
+        SoakRun.objects.exclude(status=SoakStatus.RUNNING)
+        .filter(finished_at__isnull=False)
+        .order_by("-finished_at")
+        .first()
+    )
+    if run is None:
+        return _fail("no soak run recorded yet (manage.py soak)")
+    at = f"{run.finished_at:%Y-%m-%d %H:%M} UTC"
+    detail = f"soak run #{run.pk} ({run.trading_days} trading days) at {at}"
+    if run.status != SoakStatus.PASSED:
+        return _fail(f"{detail} {run.status}")
+    if not _recent(run.finished_at, max_age):
+        return _fail(f"{detail} is older than {max_age} days")
+    return _pass(f"{detail} passed")
 
 
 def check_audit_chain_verified() -> CheckResult:
-    return _latest_row_passed(
-        AUDIT_CHAIN_MODEL, "audit chain verification", settings.OPERATIONS_AUDIT_MAX_AGE_DAYS
-    )
+    """The latest verification of the audit chain found it intact within the age limit."""
+    max_age = settings.OPERATIONS_AUDIT_MAX_AGE_DAYS
+    verification = AuditChainVerification.objects.order_by("-verified_at").first()
+    if verification is None:
+        return _fail("the audit chain was never verified (manage.py verify_audit_chain)")
+    detail = f"verification #{verification.pk} at {verification.verified_at:%Y-%m-%d %H:%M} UTC"
+    if not verification.valid:
+        return _fail(f"{detail} found a broken chain")
+    if not _recent(verification.verified_at, max_age):
+        return _fail(f"{detail} is older than {max_age} days")
+    return _pass(f"{detail}: chain intact")
 
 
 def check_backups_recent() -> CheckResult:
@@ -268,17 +260,13 @@ def check_data_fresh() -> CheckResult:
 
 def check_reconciliation_clean() -> CheckResult:
     """No open reconciliation break between our orders/positions and the broker's."""
-    model = optional_model(RECONCILIATION_BREAK_MODEL)
-    if model is None:
-        return _unknown(f"{RECONCILIATION_BREAK_MODEL} is not installed: nothing reconciles yet")
-    field_names = {f.name for f in model._meta.get_fields()}
-    rows = model._default_manager.all()
-    if "resolved_at" in field_names:
-        rows = rows.filter(resolved_at__isnull=True)
-    elif "status" in field_names:
-        rows = rows.filter(status="open")
-    count = rows.count()
-    return _fail(f"{count} open reconciliation breaks") if count else _pass("no open break")
+    from execution.selectors import reconciliation_breaks_open_by_kind
+
+    open_by_kind = reconciliation_breaks_open_by_kind()
+    if not open_by_kind:
+        return _pass("no open break")
+    kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(open_by_kind.items()))
+    return _fail(f"{sum(open_by_kind.values())} open reconciliation breaks ({kinds})")
 
 
 def check_monitoring_token_set() -> CheckResult:
@@ -407,7 +395,11 @@ ITEMS = [
         "soak_passed",
     ),
     ItemDefinition(
-        "game-day-passed", Cat.OPERATIONS, "Latest game day passed", "operations", "game_day_passed"
+        "game-day-passed",
+        Cat.OPERATIONS,
+        "Every game-day scenario passed recently",
+        "operations",
+        "game_day_passed",
     ),
     ItemDefinition(
         "reconciliation-clean",

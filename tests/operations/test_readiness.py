@@ -11,7 +11,7 @@ import pytest
 from django.core.checks import run_checks
 from django.core.management import call_command
 
-from operations.models import ReadinessItem
+from operations.models import AuditChainVerification, GameDay, ReadinessItem, SoakRun
 from operations.readiness import (
     ITEMS,
     blocking_items,
@@ -72,43 +72,92 @@ def test_kill_switch_drill_older_than_the_limit_fails(settings, desk_operator, f
     assert check_run("kill_switch_tested").status == "fail"
 
 
-@pytest.mark.parametrize(
-    ("attribute", "key"),
-    [
-        ("GAME_DAY_MODEL", "game_day_passed"),
-        ("SOAK_MODEL", "soak_passed"),
-        ("AUDIT_CHAIN_MODEL", "audit_chain_verified"),
-        ("RECONCILIATION_BREAK_MODEL", "reconciliation_clean"),
-    ],
-)
-def test_a_part_not_installed_is_unknown_never_pass(monkeypatch, attribute, key):
-    # GameDay and SoakReport (issue 10 part B), the audit chain (issue 9) and reconciliation
-    # (issue 6) are looked up by name: until their model exists the item cannot pass.
-    from operations import readiness
-
-    monkeypatch.setattr(readiness, attribute, "operations.NotInstalledYet")
-
-    result = check_run(key)
-
-    assert result.status == "unknown" and "not installed" in result.evidence
+def _game_day(scenario: str, passed: bool | None, at) -> GameDay:
+    return GameDay.objects.create(
+        scenario=scenario, started_at=at, finished_at=at, passed=passed, expectations={}
+    )
 
 
-def test_the_latest_recorded_run_decides_and_reads_its_outcome(monkeypatch):
-    # Any model with a status field stands in for GameDay here: the lookup is by name.
-    from django_celery_results.models import TaskResult
+def test_game_days_pass_only_when_every_scenario_latest_run_passed_recently(settings, frozen_clock):
+    from datetime import timedelta
 
-    from operations import readiness
+    from operations.gamedays.scenarios import SCENARIO_NAMES
 
-    monkeypatch.setattr(readiness, "GAME_DAY_MODEL", "django_celery_results.TaskResult")
     none_yet = check_run("game_day_passed")
-    TaskResult.objects.create(task_id="a", status="SUCCESS")
-    passed = check_run("game_day_passed")
-    TaskResult.objects.create(task_id="b", status="FAILURE")
-    failed = check_run("game_day_passed")
+    now = frozen_clock.now()
+    for name in SCENARIO_NAMES[1:]:
+        _game_day(name, True, now)
+    one_never_run = check_run("game_day_passed")
+    _game_day(SCENARIO_NAMES[0], False, now - timedelta(hours=1))
+    _game_day(SCENARIO_NAMES[0], True, now)
+    all_passed = check_run("game_day_passed")
+    _game_day(SCENARIO_NAMES[1], None, now + timedelta(minutes=1))
+    latest_skipped = check_run("game_day_passed")
+    frozen_clock.advance(timedelta(days=settings.OPERATIONS_GAME_DAY_MAX_AGE_DAYS + 1))
+    too_old = check_run("game_day_passed")
 
     assert none_yet.status == "fail" and "no game day recorded" in none_yet.evidence
-    assert passed.status == "pass"
-    assert failed.status == "fail"
+    assert one_never_run.status == "fail"
+    assert one_never_run.evidence == f"{SCENARIO_NAMES[0]}: never run"
+    assert all_passed.status == "pass"  # the earlier failure was followed by a pass
+    assert latest_skipped.status == "fail"
+    assert latest_skipped.evidence == f"{SCENARIO_NAMES[1]}: skipped"
+    assert too_old.status == "fail" and "last passed more than" in too_old.evidence
+
+
+def test_the_latest_finished_soak_run_decides(settings, frozen_clock):
+    from datetime import timedelta
+
+    def soak(status: str, finished_minutes_ago: int | None) -> SoakRun:
+        now = frozen_clock.now()
+        return SoakRun.objects.create(
+            started_at=now - timedelta(hours=1),
+            finished_at=None
+            if finished_minutes_ago is None
+            else now - timedelta(minutes=finished_minutes_ago),
+            status=status,
+            trading_days=14,
+            instruments=3,
+            speed=450.0,
+            first_session="2026-03-30",
+        )
+
+    none_yet = check_run("soak_passed")
+    soak("failed", 30)
+    failed = check_run("soak_passed")
+    soak("passed", 10)
+    soak("running", None)  # still running: the finished one decides
+    passed = check_run("soak_passed")
+    frozen_clock.advance(timedelta(days=settings.OPERATIONS_SOAK_MAX_AGE_DAYS + 1))
+    too_old = check_run("soak_passed")
+
+    assert none_yet.status == "fail" and "no soak run recorded" in none_yet.evidence
+    assert failed.status == "fail" and failed.evidence.endswith("failed")
+    assert passed.status == "pass" and "14 trading days" in passed.evidence
+    assert too_old.status == "fail" and "older than" in too_old.evidence
+
+
+def test_the_latest_audit_chain_verification_decides(frozen_clock):
+    from datetime import timedelta
+
+    def verification(valid: bool, minutes_ago: int) -> None:
+        AuditChainVerification.objects.create(
+            verified_at=frozen_clock.now() - timedelta(minutes=minutes_ago),
+            valid=valid,
+            events_checked=10,
+            head_sequence=10,
+            broken_sequence=None if valid else 4,
+        )
+
+    never = check_run("audit_chain_verified")
+    verification(True, 30)
+    intact = check_run("audit_chain_verified")
+    verification(False, 5)
+    broken = check_run("audit_chain_verified")
+
+    assert never.status == "fail" and "never verified" in never.evidence
+    assert intact.status == "pass" and "chain intact" in intact.evidence
+    assert broken.status == "fail" and "broken chain" in broken.evidence
 
 
 def test_backups_unknown_without_a_marker_fail_when_old_pass_when_recent(settings, tmp_path):
