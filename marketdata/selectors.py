@@ -251,12 +251,19 @@ def data_health() -> dict:
     names = set(settings.MARKETDATA_PROVIDERS)
     for providers in Instrument.objects.filter(active=True).values_list("providers", flat=True):
         names.update(providers or [])
-    instruments = list(instrument_list())
-    stale = [i.symbol for i in instruments if instrument_staleness(instrument=i).stale]
+    stale = [symbol for symbol, found in instruments_staleness().items() if found.stale]
     return {
         "providers": {name: breaker_for(name).snapshot() for name in sorted(names)},
         "stale_instruments": stale,
         "quarantined_bars": Bar.objects.filter(status="quarantined").count(),
+    }
+
+
+def instruments_staleness() -> dict[str, Staleness]:
+    """``instrument_staleness`` of each active instrument, by symbol."""
+    return {
+        instrument.symbol: instrument_staleness(instrument=instrument)
+        for instrument in instrument_list()
     }
 
 

@@ -22,7 +22,7 @@ from execution.selectors import (
     pnl_by_strategy,
     reconciliation_breaks_open_by_kind,
 )
-from marketdata.selectors import newest_bar_times
+from marketdata.selectors import instruments_staleness, newest_bar_times
 from marketdata.timeframes import timeframe_delta
 from models_registry.selectors import champion_versions
 from operations.models import AuditChainVerification
@@ -72,7 +72,16 @@ def _marketdata() -> Iterator[GaugeMetricFamily]:
     )
     for symbol, newest in newest_bar_times(timeframe=timeframe).items():
         age.add_metric([symbol], (now - newest - timeframe_delta(timeframe)).total_seconds())
-    yield age
+    # Counted in bars of open market, so neither a night nor a longer timeframe looks stale:
+    # the StaleBars alert reads this, the age above is for dashboards.
+    missing = GaugeMetricFamily(
+        "tradingops_marketdata_bars_missing",
+        "Complete bars of open market since the newest trusted bar of an instrument.",
+        labels=["symbol"],
+    )
+    for symbol, staleness in instruments_staleness().items():
+        missing.add_metric([symbol], staleness.open_bars_missing)
+    yield from (age, missing)
 
 
 def _risk() -> Iterator[GaugeMetricFamily]:

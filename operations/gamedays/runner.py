@@ -80,6 +80,7 @@ class GameDayStack:
                 "soak_stack", "seed", "--instruments", str(PROFILE.instruments),
                 "--history-sessions", str(PROFILE.history_sessions),
                 "--first-open", first_open.isoformat(),
+                "--max-price-age-s", str(self.profile.max_price_age_s),
                 "--users", *(f"{name}:{password}" for name, password in users.items()),
                 "--second-version-approver", "gameday-officer",
             ).stdout

@@ -195,9 +195,9 @@ def _stale(ctx: Context) -> str:
 
 
 def _stale_detect(observation: Observation, ctx: Context) -> str | None:
-    age = observation.maximum("tradingops_marketdata_newest_bar_age_seconds")
-    if age > 3 * ctx.state["bar"].total_seconds():
-        return f"newest bar {age:.0f} s old (tradingops_marketdata_newest_bar_age_seconds)"
+    missing = observation.maximum("tradingops_marketdata_bars_missing")
+    if missing > 3:  # MARKETDATA_STALE_AFTER_BARS: past it the guard refuses the instrument
+        return f"{missing:.0f} bars missing (tradingops_marketdata_bars_missing)"
     return alert(observation, "StaleBars")
 
 

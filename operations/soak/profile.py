@@ -13,6 +13,10 @@ from marketdata.timeframes import timeframe_delta
 DEFAULT_FIRST_SESSION = "2026-03-30"
 # Wall seconds per bar in a compressed run: enough for ingest and a trading cycle on 2 cores.
 WALL_SECONDS_PER_BAR = 2.0
+# Wall seconds from a bar's end until a trading cycle acts on it: the ingest and trade periods
+# (1 s each) plus task latency on 2 busy cores. At 450x that is 1,800 market seconds, past
+# the production price-age limit (600 s), so the soak strategy gets this allowance instead.
+PRICE_AGE_WALL_SECONDS = 4.0
 FAULT_PROFILES = ("none", "providers", "chaos")
 BROKERS = ("paper", "simulator")
 
@@ -37,8 +41,17 @@ class SoakProfile:
             return self.speed
         return timeframe_delta(self.timeframe).total_seconds() / WALL_SECONDS_PER_BAR
 
+    @property
+    def max_price_age_s(self) -> int:
+        """The soak strategy's price-age limit in market seconds: the wall-time allowance at
+        the clock's speed (the seed keeps the global limit where that is stricter)."""
+        return round(PRICE_AGE_WALL_SECONDS * self.clock_speed)
+
     def as_dict(self) -> dict:
-        return asdict(self) | {"clock_speed": self.clock_speed}
+        return asdict(self) | {
+            "clock_speed": self.clock_speed,
+            "max_price_age_s": self.max_price_age_s,
+        }
 
 
 @dataclass(frozen=True)

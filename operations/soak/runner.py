@@ -248,6 +248,8 @@ def _run(
             str(profile.history_sessions),
             "--first-open",
             plan[0].open.isoformat(),
+            "--max-price-age-s",
+            str(profile.max_price_age_s),
         ).stdout
     )
     anchor = time.time() + STARTUP_LEAD_S if profile.clock_speed != 1 else 0.0

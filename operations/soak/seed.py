@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import exchange_calendars as xcals
 from django.contrib.auth import get_user_model
@@ -24,6 +25,9 @@ from models_registry.services import (
     model_version_train,
 )
 from operations.services import periodic_tasks_setup
+from risk.choices import Scope
+from risk.models import RiskLimit
+from risk.selectors import risk_limit_get
 
 SOAK_MODEL = "soak-direction"
 SOAK_STRATEGY = "soak-long-flat"
@@ -64,13 +68,15 @@ def soak_seed(
     schedule_seconds: int,
     users: dict[str, str] | None = None,
     second_version_approver: str = "",
+    max_price_age_s: int | None = None,
 ) -> SeedResult:
     """Fill the stack's empty database; safe to run again (it only adds what is missing).
 
     ``users`` (name → password) become superusers of the scratch database: the game days act
     through the API as two different people (four-eyes). ``second_version_approver`` trains
     a second version, has that user approve it and promotes it through the gates, so the
-    first is a previous champion a rollback can restore.
+    first is a previous champion a rollback can restore. ``max_price_age_s`` loosens the
+    strategy's price-age limit for a compressed clock (never tightens the global one).
     """
     symbols = soak_symbols(instruments)
     rows = [Instrument.objects.get_or_create(symbol=symbol)[0] for symbol in symbols]
@@ -83,6 +89,8 @@ def soak_seed(
     )
     if created:
         strategy.instruments.set(rows)
+    if max_price_age_s is not None:
+        _price_age_limit_set(max_price_age_s)
     _schedule(schedule_seconds)
     for username, password in (users or {}).items():
         if not get_user_model().objects.filter(username=username).exists():
@@ -115,6 +123,18 @@ def _second_version_promote(champion: ModelVersion, approver: str) -> ModelVersi
         reason="game-day seed: a second champion so rollback has a target",
     )
     return model_version_promote(model_version=second, reason="game-day seed: second champion")
+
+
+def _price_age_limit_set(seconds: int) -> None:
+    """A strategy-scope limit replaces the global one for the soak strategy only. Set on the
+    scratch database before any trading, as a deployment's seed data would be."""
+    global_limit = risk_limit_get(scope=Scope.GLOBAL, key="")
+    current = global_limit.max_price_age_s if global_limit else None
+    if current is not None and current >= seconds:
+        return
+    RiskLimit.objects.update_or_create(
+        strategy=SOAK_STRATEGY, symbol="", defaults={"max_price_age_s": Decimal(seconds)}
+    )
 
 
 @transaction.atomic

@@ -56,6 +56,7 @@ def test_metrics_show_the_loop_state_read_from_the_database(client, strategy, op
 
     assert "tradingops_risk_kill_switch_engaged 1.0" in body
     assert 'tradingops_marketdata_newest_bar_age_seconds{symbol="AAPL"} 30.0' in body
+    assert 'tradingops_marketdata_bars_missing{symbol="AAPL"} 0.0' in body
     assert 'tradingops_scheduler_task_state{periodic_task="ingest-bars",state="up"} 1.0' in body
     assert 'tradingops_models_champion_version{model="baseline-direction"} 1.0' in body
     assert 'tradingops_execution_orders{status="canceled"}' in body  # the kill switch cancels

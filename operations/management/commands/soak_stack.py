@@ -29,6 +29,7 @@ class Command(BaseCommand):
         seed.add_argument("--first-open", type=_moment, required=True)
         seed.add_argument("--calendar", default="XNYS")
         seed.add_argument("--schedule-seconds", type=int, default=1)
+        seed.add_argument("--max-price-age-s", type=int, default=None)
         seed.add_argument("--users", nargs="*", default=[], help="NAME:PASSWORD superusers")
         seed.add_argument(
             "--second-version-approver",
@@ -57,6 +58,7 @@ class Command(BaseCommand):
                 schedule_seconds=options["schedule_seconds"],
                 users=dict(user.split(":", 1) for user in options["users"]),
                 second_version_approver=options["second_version_approver"],
+                max_price_age_s=options["max_price_age_s"],
             )
             self.stdout.write(json.dumps(result.__dict__))
             return
