@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 import httpx
 import psycopg
 
+from marketdata.calendars import expected_bar_starts
+from marketdata.timeframes import floor_to_timeframe
 from operations.gamedays.probe import Observation
 from operations.gamedays.scoring import Expectations
 from operations.soak.seed import SOAK_STRATEGY
@@ -170,8 +172,13 @@ def _latency_detect(observation: Observation, ctx: Context) -> str | None:
 
 
 def _bad_ticks(ctx: Context) -> str:
-    due = ctx.state["market_now"]() + ctx.state["bar"]
-    at = due.replace(minute=due.minute - due.minute % 15, second=0, microsecond=0)
+    # The next bar the market will have: after the close that is the next session's first.
+    spec = ctx.stack.spec
+    forming = floor_to_timeframe(ctx.state["market_now"](), spec.timeframe)
+    ahead = expected_bar_starts(
+        spec.calendar, spec.timeframe, forming + ctx.state["bar"], forming + timedelta(days=5)
+    )
+    at = ahead[0]
     ctx.stack.fake_control("alpaca", "bad_tick", symbol=ctx.symbols[0], at=at.isoformat(),
                            kind="times_ten")  # fmt: skip
     return f"the primary's {ctx.symbols[0]} bar at {at:%H:%M} is ten times the price"

@@ -24,7 +24,7 @@ from pathlib import Path
 from django.conf import settings
 
 from common.clock import SessionClock
-from marketdata.timeframes import timeframe_delta
+from marketdata.timeframes import floor_to_timeframe, timeframe_delta
 from operations.models import SoakRun
 from operations.soak.alerts import AlertWatcher
 from operations.soak.environment import (
@@ -150,6 +150,7 @@ class FaultSchedule:
     def __init__(self, profile: SoakProfile, plan: list[Session], symbol: str) -> None:
         self.pending: list[tuple[datetime, str, Session]] = []
         self.symbol = symbol
+        self.timeframe = profile.timeframe
         self.undo: list[tuple[float, Callable[[Stack], None], str]] = []
         if profile.faults in ("providers", "chaos"):
             for session in plan:
@@ -176,8 +177,7 @@ class FaultSchedule:
             stack.fake_control("alpaca", "fault", mode="5xx")
             self.undo.append((time.time() + 3, lambda s: s.fake_control("alpaca", "recover"), kind))
         elif kind == "bad_tick":
-            at = market_now.replace(second=0, microsecond=0)
-            at = at.replace(minute=at.minute - at.minute % 15)
+            at = floor_to_timeframe(market_now, self.timeframe)
             for provider in ("alpaca", "polygon"):
                 stack.fake_control(
                     provider, "bad_tick", symbol=self.symbol, at=at.isoformat(), kind="times_ten"
