@@ -136,6 +136,13 @@ class Timeline:
         self.started = time.monotonic()
         self.events: list[dict] = []
 
+    def rebase(self) -> None:
+        """Count from now: what happened so far keeps its place at negative times."""
+        now = time.monotonic()
+        for event in self.events:
+            event["t_s"] = round(event["t_s"] - (now - self.started), 2)
+        self.started = now
+
     def add(self, kind: str, detail: str) -> float:
         t_s = round(time.monotonic() - self.started, 2)
         self.events.append({"t_s": t_s, "kind": kind, "detail": detail})
@@ -159,9 +166,12 @@ def scenario_run(scenario: Scenario, game: GameDayStack) -> GameDay:
     started = timezone.now()
     if skip:
         return _record(scenario, started, None, Timeline(), {"skipped": skip}, [f"skipped: {skip}"])
+    timeline = Timeline()
+    if scenario.precondition is not None:
+        timeline.add("precondition", _safely(scenario.precondition, ctx, timeline))
+        timeline.rebase()  # detection and recovery count from the injection
     ctx.baseline = previous = probe.observe()
     market_start = game.clock.now()
-    timeline = Timeline()
     timeline.add("inject", _safely(scenario.inject, ctx, timeline))
     detected_s = healed_s = recovered_s = None
     ctx.state["at_heal"] = None

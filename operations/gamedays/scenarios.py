@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,6 +78,8 @@ class Scenario:
     expectations: Expectations = field(default_factory=Expectations)
     requires: Callable[[Context], str | None] = lambda ctx: None  # a reason to skip, or None
     recovered: Callable[[Observation, Context], bool] | None = None
+    # Waits for the state the failure needs (an open position) before the clock starts.
+    precondition: Callable[[Context], str] | None = None
     # After the settle: the stack's records (``soak_stack facts``) and the scenario's state in,
     # the expectations they miss out (pure; see ``operations.gamedays.facts``).
     verify: Callable[[dict, dict], list[str]] | None = None
@@ -171,14 +174,18 @@ def _latency_detect(observation: Observation, ctx: Context) -> str | None:
     return None
 
 
-def _bad_ticks(ctx: Context) -> str:
-    # The next bar the market will have: after the close that is the next session's first.
+def _next_bar_start(ctx: Context) -> datetime:
+    """The next bar the market will have: after the close, the next session's first."""
     spec = ctx.stack.spec
     forming = floor_to_timeframe(ctx.state["market_now"](), spec.timeframe)
     ahead = expected_bar_starts(
         spec.calendar, spec.timeframe, forming + ctx.state["bar"], forming + timedelta(days=5)
     )
-    at = ahead[0]
+    return ahead[0]
+
+
+def _bad_ticks(ctx: Context) -> str:
+    at = _next_bar_start(ctx)
     ctx.stack.fake_control("alpaca", "bad_tick", symbol=ctx.symbols[0], at=at.isoformat(),
                            kind="times_ten")  # fmt: skip
     return f"the primary's {ctx.symbols[0]} bar at {at:%H:%M} is ten times the price"
@@ -359,8 +366,7 @@ def _tighten_daily_loss(ctx: Context) -> str:
     response = ctx.api("gameday-operator", "risk/limits/change/", body)
     response.raise_for_status()
     ctx.state["daily_loss_before"] = response.json()["before"].get("max_daily_loss")
-    due = ctx.state["market_now"]() + ctx.state["bar"]
-    at = due.replace(minute=due.minute - due.minute % 15, second=0, microsecond=0)
+    at = _next_bar_start(ctx)
     for provider in ("alpaca", "polygon"):
         for symbol in ctx.symbols:
             ctx.stack.fake_control(provider, "bad_tick", symbol=symbol, at=at.isoformat(),
@@ -369,6 +375,30 @@ def _tighten_daily_loss(ctx: Context) -> str:
         f"max_daily_loss tightened to 0.01 at once ({response.status_code}); every price slides "
         f"down from the {at:%H:%M} bar on (both providers): the open long marks to a loss"
     )
+
+
+OPEN_LONG_WAIT_S = 120
+
+
+def _open_long_wait(ctx: Context) -> str:
+    """Until the game-day strategy holds a long (read through the API): only an open long
+    loses on a slide, and a long/flat strategy may be flat for a while."""
+    deadline = time.monotonic() + OPEN_LONG_WAIT_S
+    while time.monotonic() < deadline:
+        response = httpx.get(
+            f"{ctx.stack.urls['web']}/api/v1/positions/",
+            params={"strategy__name": SOAK_STRATEGY},
+            headers=ctx.headers("gameday-operator"),
+            timeout=10,
+        )
+        response.raise_for_status()
+        body = response.json()
+        rows = body["results"] if isinstance(body, dict) else body
+        longs = [row["symbol"] for row in rows if Decimal(row["quantity"]) > 0]
+        if longs:
+            return f"{longs[0]} held long by {SOAK_STRATEGY}"
+        time.sleep(0.5)
+    raise TimeoutError(f"no open long position within {OPEN_LONG_WAIT_S} s: nothing would lose")
 
 
 def _loosen_daily_loss(ctx: Context) -> str:
@@ -691,6 +721,7 @@ SCENARIOS = [
         hold_s=20,
         recovered=_released,
         verify=daily_loss_verify,
+        precondition=_open_long_wait,
     ),
     Scenario(
         "model-artifact-corrupted",
