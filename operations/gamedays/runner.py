@@ -168,7 +168,9 @@ def scenario_run(scenario: Scenario, game: GameDayStack) -> GameDay:
         return _record(scenario, started, None, Timeline(), {"skipped": skip}, [f"skipped: {skip}"])
     timeline = Timeline()
     if scenario.precondition is not None:
-        timeline.add("precondition", _safely(scenario.precondition, ctx, timeline))
+        waited = time.monotonic()
+        detail = _safely(scenario.precondition, ctx, timeline)
+        timeline.add("precondition", f"{detail} (after {time.monotonic() - waited:.1f} s)")
         timeline.rebase()  # detection and recovery count from the injection
     ctx.baseline = previous = probe.observe()
     market_start = game.clock.now()

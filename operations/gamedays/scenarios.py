@@ -386,7 +386,7 @@ def _open_long_wait(ctx: Context) -> str:
     deadline = time.monotonic() + OPEN_LONG_WAIT_S
     while time.monotonic() < deadline:
         response = httpx.get(
-            f"{ctx.stack.urls['web']}/api/v1/positions/",
+            f"{ctx.stack.urls['web']}/api/v1/execution/positions/",
             params={"strategy__name": SOAK_STRATEGY},
             headers=ctx.headers("gameday-operator"),
             timeout=10,

@@ -32,3 +32,18 @@ def test_primary_provider_down_and_the_four_eyes_kill_switch_pass_and_are_record
     heal = next(event for event in kill_switch.timeline if event["kind"] == "heal")
     assert "its own approval refused (403)" in heal["detail"]
     assert kill_switch.orders_affected >= 0
+
+
+def test_times_count_from_the_injection_after_a_precondition_wait():
+    from operations.gamedays.runner import Timeline
+
+    timeline = Timeline()
+    timeline.add("note", "waiting for an open position")
+    timeline.started -= 30  # the precondition then waited 30 s
+    timeline.add("precondition", "AAPL held long (after 30.0 s)")
+    timeline.rebase()
+    injected_at = timeline.add("inject", "slide")
+
+    began, ended = (event["t_s"] for event in timeline.events[:2])
+    assert -31 < began <= -30 < ended <= 0  # what came before keeps its place, before zero
+    assert 0 <= injected_at < 1  # detection and recovery count from here
