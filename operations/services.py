@@ -37,7 +37,8 @@ class ScheduledTask:
 def scheduled_tasks() -> list[ScheduledTask]:
     """The loop's periodic tasks: ingest, then predict and trade, once a bar each; the poll
     of order updates (the stream's fallback) and the reconciliation with the broker; the
-    stamp on expired temporary risk overrides; the daily audit chain verification."""
+    stamp on expired temporary risk overrides; the daily audit chain verification; the
+    hourly daily reports of a running staging soak."""
     return [
         ScheduledTask("ingest-bars", "marketdata.ingest_bars", settings.SCHEDULE_INGEST_SECONDS),
         ScheduledTask(
@@ -66,6 +67,11 @@ def scheduled_tasks() -> list[ScheduledTask]:
             "verify-audit-chain",
             "operations.verify_audit_chain",
             settings.SCHEDULE_AUDIT_VERIFY_SECONDS,
+        ),
+        ScheduledTask(
+            "staging-run-report",
+            "operations.staging_run_report",
+            settings.SCHEDULE_STAGING_REPORT_SECONDS,
         ),
     ]
 

@@ -52,6 +52,7 @@ def test_ops_status_prints_one_json_object_describing_the_loop(
         "poll-order-updates",
         "predict-and-trade",
         "reconcile-broker",
+        "staging-run-report",
         "verify-audit-chain",
     ]
     assert all(t["last_outcome"] is None for t in status["periodic_tasks"])

@@ -460,6 +460,8 @@ AUDITLOG_MASK_CALLABLE = "tradingops.middleware.audit_mask"
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=7 * 366)
 # How often the chain is verified end to end (the `verify-audit-chain` periodic task).
 SCHEDULE_AUDIT_VERIFY_SECONDS = env.int("SCHEDULE_AUDIT_VERIFY_SECONDS", default=86400)
+# The staging soak's daily reports (manage.py staging_run): a no-op while none is running.
+SCHEDULE_STAGING_REPORT_SECONDS = env.int("SCHEDULE_STAGING_REPORT_SECONDS", default=3600)
 
 # Execution: order updates, PnL and reconciliation with the broker.
 # Realized PnL by average cost or FIFO lots ("average" | "fifo"); both net fees.
