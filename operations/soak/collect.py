@@ -20,7 +20,6 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, F, Max, Sum
 from django_celery_results.models import TaskResult
@@ -29,6 +28,7 @@ from common import clock
 from execution import pnl
 from execution.choices import OPEN_STATUSES
 from execution.models import Fill, Order, Position
+from execution.selectors import reconciliation_breaks_open_by_kind
 from marketdata.calendars import expected_bar_starts
 from marketdata.models import Bar, Instrument
 from marketdata.timeframes import timeframe_delta
@@ -135,16 +135,12 @@ def pnl_check() -> dict:
 
 
 def reconciliation_breaks_open() -> dict:
-    """Open reconciliation breaks, when execution has reconciliation (issue 6); else 0."""
-    try:
-        model = apps.get_model("execution", "ReconciliationBreak")
-    except LookupError:
-        return {"reconciliation_breaks_open": 0, "reconciliation": "not built"}
-    fields = {field.name for field in model._meta.get_fields()}
-    rows = model.objects.all()
-    if "status" in fields:
-        rows = rows.filter(status="open")
-    return {"reconciliation_breaks_open": rows.count(), "reconciliation": "checked"}
+    """Open reconciliation breaks between our books and the broker's, by kind."""
+    open_by_kind = reconciliation_breaks_open_by_kind()
+    return {
+        "reconciliation_breaks_open": sum(open_by_kind.values()),
+        "reconciliation_breaks_open_by_kind": open_by_kind,
+    }
 
 
 def latencies(*, start: datetime, end: datetime) -> dict:
