@@ -37,6 +37,15 @@ def frozen_clock():
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: a rolled-back database hands out the same ids
+    again, and an earlier test's cached newest bar would answer for this test's instrument."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fresh_risk_state():
     """Each test starts without this process's cached risk state or the shared version copy:
     a rolled-back test leaves neither behind for the next one."""
