@@ -17,7 +17,7 @@ Runs as ``manage.py soak_stack collect`` in the stack's environment; reads only.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -146,7 +146,20 @@ def reconciliation_breaks_open() -> dict:
 def latencies(*, start: datetime, end: datetime) -> dict:
     """The slowest trading cycle (task run time) and the slowest bar → signal, in wall
     seconds (the session clock maps market moments back to wall time)."""
-    cycles = TaskResult.objects.filter(task_name="execution.predict_and_trade", status="SUCCESS")
+    to_wall = getattr(clock.get_clock(), "wall_time_of", None)
+    step = timeframe_delta(settings.MARKETDATA_TIMEFRAME)
+
+    def wall(moment: datetime) -> datetime:
+        return datetime.fromtimestamp(to_wall(moment), tz=UTC) if to_wall else moment
+
+    # Runs started in the window (task results are stamped in wall time), plus a bar and a
+    # minute for the cycle that acts on the window's last bar.
+    cycles = TaskResult.objects.filter(
+        task_name="execution.predict_and_trade",
+        status="SUCCESS",
+        date_created__gte=wall(start),
+        date_created__lt=wall(end + step) + timedelta(minutes=1),
+    )
     slowest = max(
         (
             (done - created).total_seconds()
@@ -154,8 +167,6 @@ def latencies(*, start: datetime, end: datetime) -> dict:
         ),
         default=0.0,
     )
-    to_wall = getattr(clock.get_clock(), "wall_time_of", None)
-    step = timeframe_delta(settings.MARKETDATA_TIMEFRAME)
     bar_to_signal = 0.0
     signals = Signal.objects.filter(shadow=False, bar_timestamp__gte=start, bar_timestamp__lt=end)
     for bar_time, created in signals.values_list("bar_timestamp", "created_at"):
