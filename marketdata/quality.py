@@ -8,7 +8,8 @@ Two stages, each with reason codes from a small fixed set (they label metrics):
 2. **Quarantine** (``BarAssessor``): a bar that is well formed but implausible given recent
    behaviour is stored with status ``quarantined`` and kept away from features, signals and
    orders until the following bars stay at its level or the second provider agrees
-   (``confirmed``), or an operator releases or discards it.
+   (``confirmed``; agreement alone does not confirm a move past
+   ``reference_confirm_max_jump_pct``), or an operator releases or discards it.
 """
 
 from __future__ import annotations
@@ -149,6 +150,10 @@ class PlausibilityRules:
     disagreement_bps: float = 100.0  # close vs the second provider's close
     frozen_bars: int = 10  # identical OHLC bars in a row while the market is open
     confirm_bars: int = 3  # following bars at the new level that confirm a move
+    # Past this move from the last trusted close a second provider's agreement does not
+    # confirm: both may relay one erroneous print (a tenfold tick), and marking a book to it
+    # fakes a profit, then a drawdown. Followers at the new level or an operator still can.
+    reference_confirm_max_jump_pct: float = 50.0
     level_tolerance_pct: float = 3.0  # "at the new level": within this of the previous close
     min_scale: float = 5e-5  # floor of the MAD scale, so a quiet series is not all outliers
     rescale_every: int = 8  # recompute median and MAD every this many trusted returns
@@ -303,6 +308,13 @@ class BarAssessor:
             reasons.append(WICK_OUTLIER)
         return reasons
 
+    def _vouchable(self, close: float) -> bool:
+        """Whether a move is small enough for a second provider's agreement to confirm it."""
+        if self.last_trusted is None:
+            return True
+        move_pct = abs(close / self.last_trusted - 1) * 100
+        return move_pct <= self.rules.reference_confirm_max_jump_pct
+
     def _disagrees(self, close: float, reference: Decimal | float | None) -> bool:
         if reference is None:
             return False
@@ -342,7 +354,7 @@ class BarAssessor:
         item.status = QUARANTINED
         if FROZEN_SERIES in item.reasons:
             return item  # a stuck feed is not a new level: followers do not confirm it
-        if reference_close is not None and not disagrees:
+        if reference_close is not None and not disagrees and self._vouchable(close):
             # The second provider sees the same price: a real move, trusted at once.
             item.status = CONFIRMED
             self._trust(close, rebase=True)

@@ -75,6 +75,7 @@ def quality_rules() -> PlausibilityRules:
         disagreement_bps=settings.MARKETDATA_QUALITY_DISAGREEMENT_BPS,
         frozen_bars=settings.MARKETDATA_QUALITY_FROZEN_BARS,
         confirm_bars=settings.MARKETDATA_QUALITY_CONFIRM_BARS,
+        reference_confirm_max_jump_pct=settings.MARKETDATA_QUALITY_REFERENCE_MAX_JUMP_PCT,
     )
 
 

@@ -107,6 +107,29 @@ def test_a_jump_the_second_provider_agrees_with_is_confirmed_at_once():
     assert statuses(assessed) == [OK, OK, CONFIRMED]
 
 
+def test_a_tenfold_print_both_providers_relay_is_not_confirmed_by_their_agreement():
+    bars = walk(["100", "100.1", "1001", "100.2"])
+
+    assessed = assess_bars(bars, references={bars[2].timestamp: Decimal("1001")})
+
+    # Quarantined, and the next bar back at the old level is ordinary: nothing trusts 1001.
+    assert statuses(assessed) == [OK, OK, QUARANTINED, OK]
+    assert JUMP_FROM_TRUSTED in assessed[2].reasons
+
+
+def test_the_hard_bound_on_agreement_is_a_rule_setting():
+    bars = walk(["100", "100.1", "140"])
+    references = {bars[2].timestamp: Decimal("140")}
+
+    default = assess_bars(bars, references=references)
+    strict = assess_bars(
+        bars, PlausibilityRules(reference_confirm_max_jump_pct=30.0), references=references
+    )
+
+    assert statuses(default)[-1] == CONFIRMED  # a 40 % move both providers see is real
+    assert statuses(strict)[-1] == QUARANTINED
+
+
 def test_identical_ohlc_for_many_bars_while_the_market_is_open_is_quarantined_from_the_nth():
     rules = PlausibilityRules(frozen_bars=5)
     bars = walk(["100", *["100.5"] * 7])

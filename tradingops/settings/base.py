@@ -309,6 +309,11 @@ MARKETDATA_QUALITY_DISAGREEMENT_BPS = env.float(
 )
 MARKETDATA_QUALITY_FROZEN_BARS = env.int("MARKETDATA_QUALITY_FROZEN_BARS", default=10)
 MARKETDATA_QUALITY_CONFIRM_BARS = env.int("MARKETDATA_QUALITY_CONFIRM_BARS", default=3)
+# A move larger than this (percent of the last trusted close) is not confirmed by the second
+# provider agreeing, only by followers at the new level or an operator.
+MARKETDATA_QUALITY_REFERENCE_MAX_JUMP_PCT = env.float(
+    "MARKETDATA_QUALITY_REFERENCE_MAX_JUMP_PCT", default=50.0
+)
 
 MODEL_ARTIFACT_DIR = Path(env.str("MODEL_ARTIFACT_DIR", default=str(VAR_DIR / "artifacts")))
 # Content-addressed store of model artifacts and dataset snapshots: "local" (the directory
