@@ -46,15 +46,12 @@ def fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def fresh_risk_state():
-    """Each test starts without this process's cached risk state or the shared version copy:
-    a rolled-back test leaves neither behind for the next one."""
-    from django.core.cache import cache
-
+def fresh_risk_state(fresh_cache):
+    """Each test starts without this process's cached risk state; the shared version copy in
+    the cache went with ``fresh_cache``: a rolled-back test leaves neither behind."""
     from risk import state_store
 
     state_store.state_forget()
-    cache.delete(state_store.CACHE_KEY)
     yield
     state_store.state_forget()
 

@@ -66,6 +66,16 @@ class Context:
             timeout=10,
         )
 
+    def api_get(
+        self, username: str, path: str, params: dict | None = None, timeout: float = 10
+    ) -> httpx.Response:
+        return httpx.get(
+            f"{self.stack.urls['web']}/api/v1/{path}",
+            params=params,
+            headers=self.headers(username),
+            timeout=timeout,
+        )
+
 
 @dataclass
 class Scenario:
@@ -385,11 +395,8 @@ def _open_long_wait(ctx: Context) -> str:
     loses on a slide, and a long/flat strategy may be flat for a while."""
     deadline = time.monotonic() + OPEN_LONG_WAIT_S
     while time.monotonic() < deadline:
-        response = httpx.get(
-            f"{ctx.stack.urls['web']}/api/v1/execution/positions/",
-            params={"strategy__name": SOAK_STRATEGY},
-            headers=ctx.headers("gameday-operator"),
-            timeout=10,
+        response = ctx.api_get(
+            "gameday-operator", "execution/positions/", {"strategy__name": SOAK_STRATEGY}
         )
         response.raise_for_status()
         body = response.json()
@@ -561,11 +568,7 @@ def _champion_switched(observation: Observation, ctx: Context) -> str | None:
     wanted = ctx.state.get("rollback", {}).get("version")
     if wanted is None:
         return None
-    response = httpx.get(
-        f"{ctx.stack.urls['web']}/api/v1/models/status",
-        headers=ctx.headers("gameday-operator"),
-        timeout=5,
-    )
+    response = ctx.api_get("gameday-operator", "models/status", timeout=5)
     if response.status_code != 200:
         return None
     for model in response.json():

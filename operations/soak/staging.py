@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from common import clock
@@ -28,7 +28,11 @@ from operations.models.soak import SoakStatus
 from operations.soak.collect import soak_collect, soak_figures
 from operations.soak.invariants import soak_failures
 from operations.soak.profile import Session, session_plan
-from operations.soak.records import soak_daily_report_record, soak_run_finish
+from operations.soak.records import (
+    soak_daily_report_record,
+    soak_run_abort,
+    soak_run_finish,
+)
 
 STAGING = "staging"
 # After a close: the last bar's orders fill or expire and ingest has the last bar.
@@ -36,7 +40,7 @@ SETTLE = timedelta(minutes=30)
 
 
 class StagingRunError(Exception):
-    """A staging run cannot start (one is running already)."""
+    """A staging run cannot start (one is running already) or be aborted (none is)."""
 
 
 def staging_run_start(*, trading_days: int, first_session: str = "") -> SoakRun:
@@ -47,31 +51,46 @@ def staging_run_start(*, trading_days: int, first_session: str = "") -> SoakRun:
     calendar = settings.MARKETDATA_EQUITY_CALENDAR
     first = first_session or clock.now().date().isoformat()
     plan = session_plan(first_session=first, trading_days=trading_days, calendar=calendar)
-    with transaction.atomic():
-        running = staging_runs_running().select_for_update().first()
-        if running is not None:
-            raise StagingRunError(f"staging run #{running.pk} is still running")
-        return SoakRun.objects.create(
-            started_at=timezone.now(),
-            trading_days=trading_days,
-            instruments=Instrument.objects.filter(active=True).count(),
-            speed=1.0,
-            faults="none",
-            first_session=plan[0].label,
-            profile={
-                "mode": STAGING,
-                "calendar": calendar,
-                "timeframe": settings.MARKETDATA_TIMEFRAME,
-                "broker": settings.EXECUTION_BROKER,
-                "providers": list(settings.MARKETDATA_PROVIDERS),
-                "first_session": plan[0].label,
-                "last_session": plan[-1].label,
-            },
-        )
+    running = staging_runs_running().first()
+    if running is not None:
+        raise StagingRunError(f"staging run #{running.pk} is still running")
+    return SoakRun.objects.create(
+        started_at=timezone.now(),
+        trading_days=trading_days,
+        instruments=Instrument.objects.filter(active=True).count(),
+        speed=1.0,
+        faults="none",
+        first_session=plan[0].label,
+        profile={
+            "mode": STAGING,
+            "calendar": calendar,
+            "timeframe": settings.MARKETDATA_TIMEFRAME,
+            "broker": settings.EXECUTION_BROKER,
+            "providers": list(settings.MARKETDATA_PROVIDERS),
+            "first_session": plan[0].label,
+            "last_session": plan[-1].label,
+        },
+    )
 
 
-def staging_runs_running():
-    return SoakRun.objects.filter(status=SoakStatus.RUNNING, profile__mode=STAGING)
+def staging_runs() -> QuerySet[SoakRun]:
+    return SoakRun.objects.filter(profile__mode=STAGING)
+
+
+def staging_runs_running() -> QuerySet[SoakRun]:
+    return staging_runs().filter(status=SoakStatus.RUNNING)
+
+
+def staging_run_latest() -> SoakRun | None:
+    return staging_runs().order_by("-started_at").first()
+
+
+def staging_run_abort(*, reason: str) -> SoakRun:
+    """End the running staging run without a verdict (it must start over)."""
+    running = staging_runs_running().first()
+    if running is None:
+        raise StagingRunError("no staging run is running")
+    return soak_run_abort(soak_run=running, error=f"aborted: {reason}")
 
 
 def staging_runs_report(*, now: datetime | None = None) -> int:

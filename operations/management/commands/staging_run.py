@@ -5,13 +5,12 @@ import json
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from operations.models import SoakRun
-from operations.soak.records import soak_run_abort
 from operations.soak.staging import (
-    STAGING,
     StagingRunError,
+    staging_run_abort,
+    staging_run_latest,
     staging_run_start,
     staging_runs_report,
-    staging_runs_running,
 )
 
 
@@ -34,32 +33,25 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         action = options["action"]
-        if action == "start":
-            try:
+        try:
+            if action == "start":
                 run = staging_run_start(
                     trading_days=options["trading_days"], first_session=options["first_session"]
                 )
-            except StagingRunError as exc:
-                raise CommandError(str(exc)) from exc
-            profile = run.profile
-            self.stdout.write(
-                f"staging run #{run.pk}: {run.trading_days} sessions "
-                f"{profile['first_session']} to {profile['last_session']}"
-            )
-        elif action == "report":
-            self.stdout.write(f"{staging_runs_report()} daily reports written")
-        elif action == "status":
-            self.stdout.write(json.dumps([_status(run) for run in _latest()], default=str))
-        else:
-            running = staging_runs_running().first()
-            if running is None:
-                raise CommandError("no staging run is running")
-            soak_run_abort(soak_run=running, error=f"aborted: {options['reason']}")
-            self.stdout.write(f"staging run #{running.pk} aborted")
-
-
-def _latest() -> list[SoakRun]:
-    return list(SoakRun.objects.filter(profile__mode=STAGING).order_by("-started_at")[:1])
+                self.stdout.write(
+                    f"staging run #{run.pk}: {run.trading_days} sessions "
+                    f"{run.profile['first_session']} to {run.profile['last_session']}"
+                )
+            elif action == "report":
+                self.stdout.write(f"{staging_runs_report()} daily reports written")
+            elif action == "status":
+                latest = staging_run_latest()
+                self.stdout.write(json.dumps([_status(latest)] if latest else [], default=str))
+            else:
+                run = staging_run_abort(reason=options["reason"])
+                self.stdout.write(f"staging run #{run.pk} aborted")
+        except StagingRunError as exc:
+            raise CommandError(str(exc)) from exc
 
 
 def _status(run: SoakRun) -> dict:
