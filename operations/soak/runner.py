@@ -69,6 +69,7 @@ def build_stack(*, profile: SoakProfile, var_dir: Path, suffix: str) -> Stack:
             calendar=profile.calendar,
             schedule_seconds=profile.schedule_seconds,
             private_redis=private_redis_wanted(),
+            redis_port=settings.OPERATIONS_STACK_REDIS_PORT,
             settings_module=stack_settings_module(),
             broker=profile.broker,
         )

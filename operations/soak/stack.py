@@ -116,6 +116,7 @@ class StackSpec:
     schedule_seconds: int = 1
     worker_concurrency: int = 2
     private_redis: bool = False
+    redis_port: int = 0  # 0: a free port
     keep_redis_url: bool = False
     settings_module: str = "tradingops.settings.dev"
     broker: str = "paper"  # or "simulator": the Alpaca-protocol simulator and trade stream
@@ -257,7 +258,7 @@ class Stack:
         self._spawn("beat", [*CELERY, "beat", "--loglevel=WARNING", f"--schedule={schedule}"])
 
     def redis_start(self) -> None:
-        port = self.ports.get("redis") or free_port()
+        port = self.ports.get("redis") or self.spec.redis_port or free_port()
         self.ports["redis"] = port
         self._spawn(
             "redis",

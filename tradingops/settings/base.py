@@ -444,6 +444,9 @@ OPERATIONS_KILL_SWITCH_TEST_MAX_AGE_DAYS = env.int(
 )
 OPERATIONS_GAME_DAY_MAX_AGE_DAYS = env.int("OPERATIONS_GAME_DAY_MAX_AGE_DAYS", default=30)
 OPERATIONS_SOAK_MAX_AGE_DAYS = env.int("OPERATIONS_SOAK_MAX_AGE_DAYS", default=90)
+# The port of the private Redis a soak or game-day stack starts; 0 picks a free one. Fixed when
+# several people share a machine and each must keep to a port range of their own.
+OPERATIONS_STACK_REDIS_PORT = env.int("OPERATIONS_STACK_REDIS_PORT", default=0)
 OPERATIONS_AUDIT_MAX_AGE_DAYS = env.int("OPERATIONS_AUDIT_MAX_AGE_DAYS", default=1)
 # A file the backup job touches after each successful backup; older than the limit (wall
 # clock hours) fails the readiness item. Empty: backups cannot be checked ("unknown").
