@@ -7,6 +7,7 @@ would be, so the head-row lock is taken and released every time.
 Figures:
 - append_p50_ms / append_p99_ms: one audit_event_append in its own transaction;
 - verify_events_per_s: events checked per second by audit_chain_verify over the whole chain.
+Knob: BENCH_EVENTS (BENCH_SMOKE=1: tiny).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+from benchmarks.sizes import size  # noqa: E402
 from operations.audit_trail import audit_chain_verify, audit_event_append  # noqa: E402
 
-EVENTS = int(os.environ.get("BENCH_EVENTS", "2000"))
+EVENTS = size("BENCH_EVENTS", 2000, 20)
 
 
 def main() -> dict:

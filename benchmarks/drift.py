@@ -2,7 +2,9 @@
 
 The current frame shifts a quarter of its columns, so both the no-drift and the drift paths
 run. Pure: no database. Evidently's DataDriftPreset runs on the same frames when evidently is
-installed (an optional extra, never a runtime dependency). Prints one JSON object, seconds.
+installed (an optional extra, never a runtime dependency). Prints one JSON object, seconds;
+the keys name the full size, ``rows`` and ``columns`` what ran. Knobs: BENCH_ROWS,
+BENCH_COLUMNS, BENCH_RUNS (BENCH_SMOKE=1: tiny).
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ import time
 import numpy as np
 import pandas as pd
 
+from benchmarks.sizes import size
 from models_registry import drift
 
-ROWS, COLUMNS, RUNS = 50_000, 20, 5
+ROWS = size("BENCH_ROWS", 50_000, 1_000)
+COLUMNS = size("BENCH_COLUMNS", 20, 4)
+RUNS = size("BENCH_RUNS", 5, 1)
 
 
 def frames() -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -35,7 +35,8 @@ Run: ``DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://.../14 REDIS_URL=re
 python -m benchmarks.execution`` (these are the defaults). A fresh database (the URL's name
 plus ``_execution_<pid>``) is created and dropped; the last line is one JSON object.
 Knobs: ``BENCH_ORDERS``, ``BENCH_INSTRUMENTS``, ``BENCH_TIMEOUT_S`` (waiting for the orders),
-``BENCH_SIMULATOR_PORT``; progress and, on failure, each process's log tail go to stderr.
+``BENCH_SIMULATOR_PORT``; BENCH_SMOKE=1 makes the unset sizes tiny; progress and, on
+failure, each process's log tail go to stderr.
 """
 
 from __future__ import annotations
@@ -55,15 +56,17 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from benchmarks.sizes import seconds, size
+
 ROOT = Path(__file__).resolve().parent.parent
-ORDERS = int(os.environ.get("BENCH_ORDERS", "1000"))
-INSTRUMENTS = int(os.environ.get("BENCH_INSTRUMENTS", "20"))
+ORDERS = size("BENCH_ORDERS", 1000, 20)
+INSTRUMENTS = size("BENCH_INSTRUMENTS", 20, 2)
 REDELIVER_EVERY = 10  # every 10th task is sent twice
 WORKERS = 2
 CLOCK_SPEED = 60.0  # a one-minute bar per wall second
 SIMULATOR_TICK_S = 0.1
 SIMULATOR_PORT = int(os.environ.get("BENCH_SIMULATOR_PORT", "18700"))
-TIMEOUT_S = float(os.environ.get("BENCH_TIMEOUT_S", "240"))
+TIMEOUT_S = seconds("BENCH_TIMEOUT_S", 240.0, 90.0)
 HISTORY_BARS = 30
 PRICE = Decimal("2")
 CAPITAL = "1000000"  # the simulator's starting cash and our paper capital agree

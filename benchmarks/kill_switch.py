@@ -17,7 +17,8 @@ rejection), ``engage_api_ms`` (the API call itself, including cancelling open or
 The bench data (instrument ``BENCHKS``, strategies ``bench-ks-1``/``-2``, users
 ``bench-operator``/``bench-risk-officer``) is created if missing; the strategies' rate limits
 are raised through the four-eyes flow; at the end the kill switch is released the same way.
-Run: ``python -m benchmarks.kill_switch``; the last line is one JSON object.
+Run: ``python -m benchmarks.kill_switch``; the last line is one JSON object. Knobs:
+BENCH_WARMUP_APPROVALS (per worker before the engage), BENCH_TIMEOUT_S (BENCH_SMOKE=1: tiny).
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from benchmarks.sizes import seconds, size
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
-WARMUP_APPROVALS = 50
-TIMEOUT_S = 60.0
+WARMUP_APPROVALS = size("BENCH_WARMUP_APPROVALS", 50, 5)
+TIMEOUT_S = seconds("BENCH_TIMEOUT_S", 60.0, 60.0)
 
 
 def _django() -> None:

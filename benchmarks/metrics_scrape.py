@@ -1,7 +1,10 @@
 """Render /metrics with 500 instruments and 10 strategies, and the cost of the telemetry
 middleware (django-prometheus, django-structlog, request ID) on a request.
 
-Runs on a throwaway test database of the configured kind. Prints one JSON object.
+Runs on a throwaway test database of the configured kind. /metrics is scraped as Prometheus
+does in production: with the monitoring token (``Authorization: Bearer``), METRICS_PUBLIC off.
+Knobs: BENCH_INSTRUMENTS, BENCH_STRATEGIES, BENCH_SCRAPES, BENCH_REQUESTS (BENCH_SMOKE=1: tiny).
+Prints one JSON object as its last line.
 """
 
 from __future__ import annotations
@@ -24,10 +27,16 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 
+from benchmarks.sizes import size  # noqa: E402
 from common import clock  # noqa: E402
 from common.clock import FrozenClock  # noqa: E402
 
-INSTRUMENTS, STRATEGIES, BARS, SCRAPES, REQUESTS = 500, 10, 5, 50, 400
+INSTRUMENTS = size("BENCH_INSTRUMENTS", 500, 5)
+STRATEGIES = size("BENCH_STRATEGIES", 10, 2)
+SCRAPES = size("BENCH_SCRAPES", 50, 3)
+REQUESTS = size("BENCH_REQUESTS", 400, 10)
+BARS = 5
+MONITORING_TOKEN = "bench-monitoring-token"  # noqa: S105 - a throwaway test database's
 TELEMETRY_MIDDLEWARE = (
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -79,11 +88,11 @@ def _seed(now: datetime) -> None:
     periodic_tasks_setup()
 
 
-def _timed_get(client: Client, path: str, count: int) -> list[float]:
+def _timed_get(client: Client, path: str, count: int, **headers: str) -> list[float]:
     samples = []
     for _ in range(count):
         started = time.perf_counter()
-        response = client.get(path)
+        response = client.get(path, headers=headers)
         samples.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.status_code
     return samples
@@ -94,7 +103,8 @@ def main() -> dict[str, float | int]:
     clock.set_clock(FrozenClock(now))
     _seed(now)
     client = Client(HTTP_HOST="localhost")
-    scrape = _timed_get(client, "/metrics", SCRAPES)
+    with override_settings(MONITORING_TOKEN=MONITORING_TOKEN, METRICS_PUBLIC=False):
+        scrape = _timed_get(client, "/metrics", SCRAPES, authorization=f"Bearer {MONITORING_TOKEN}")
     with_telemetry = _timed_get(client, "/health/live", REQUESTS)
     bare = [m for m in settings.MIDDLEWARE if m not in TELEMETRY_MIDDLEWARE]
     with override_settings(MIDDLEWARE=bare):

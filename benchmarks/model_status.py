@@ -10,6 +10,7 @@ Figures (milliseconds):
 - status_304_p50_ms: a poll with If-None-Match that answers 304;
 - champion_load_p50_ms: alias resolve + model load with a warm in-process model cache.
 MLflow's alias resolve + pyfunc.load_model is not compared: mlflow is not installed here.
+Knobs: BENCH_STRATEGIES, BENCH_CALLS (BENCH_SMOKE=1: tiny).
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+from benchmarks.sizes import size  # noqa: E402
 from common import clock  # noqa: E402
 from common.clock import FrozenClock  # noqa: E402
 
-STRATEGIES = int(os.environ.get("BENCH_STRATEGIES", "10"))
-CALLS = int(os.environ.get("BENCH_CALLS", "200"))
+STRATEGIES = size("BENCH_STRATEGIES", 10, 2)
+CALLS = size("BENCH_CALLS", 200, 5)
 HISTORY_BARS = 300
 
 

@@ -4,7 +4,7 @@ Measures what a worker does per order once the state of the current version is c
 the most restrictive trading state and the limits in force for (strategy, instrument), then
 run every check. The database write of the decision is not included (it is I/O, measured by
 the kill switch benchmark end to end). Run: ``python -m benchmarks.risk_guard``; the last
-line is one JSON object.
+line is one JSON object. Knob: BENCH_CHECKS (BENCH_SMOKE=1: tiny).
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from benchmarks.sizes import size
 from risk import guard
 
 N_INSTRUMENTS = 500
 N_STRATEGIES = 10
-N_CHECKS = 50_000
-WARMUP = 2_000
+N_CHECKS = size("BENCH_CHECKS", 50_000, 500)
+WARMUP = N_CHECKS // 25
 NOW = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
 D = Decimal
 

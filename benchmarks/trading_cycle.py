@@ -2,7 +2,8 @@
 
 Runs on a throwaway test database of the configured kind (SQLite by default, PostgreSQL when
 DATABASE_URL says so) with the frozen project clock, so every cycle sees exactly one new bar.
-Prints one JSON object: cycle times in milliseconds.
+Prints one JSON object: cycle times in milliseconds. Knobs: BENCH_INSTRUMENTS, BENCH_CYCLES
+(BENCH_SMOKE=1: tiny).
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+from benchmarks.sizes import size  # noqa: E402
 from common import clock  # noqa: E402
 from common.clock import FrozenClock  # noqa: E402
 
-INSTRUMENTS = int(os.environ.get("BENCH_INSTRUMENTS", "50"))
-CYCLES = int(os.environ.get("BENCH_CYCLES", "30"))
+INSTRUMENTS = size("BENCH_INSTRUMENTS", 50, 2)
+CYCLES = size("BENCH_CYCLES", 30, 2)
 HISTORY_BARS = 300
 
 

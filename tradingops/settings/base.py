@@ -487,6 +487,8 @@ RECONCILIATION_POLICY = env.str("RECONCILIATION_POLICY", default="alert")
 RECONCILIATION_CASH_TOLERANCE = Decimal(env.str("RECONCILIATION_CASH_TOLERANCE", default="0.01"))
 SCHEDULE_ORDER_POLL_SECONDS = env.int("SCHEDULE_ORDER_POLL_SECONDS", default=30)
 SCHEDULE_RECONCILE_SECONDS = env.int("SCHEDULE_RECONCILE_SECONDS", default=300)
+# The ledger check (our books against their own fills): cheap grouped queries, so often.
+SCHEDULE_LEDGER_CHECK_SECONDS = env.int("SCHEDULE_LEDGER_CHECK_SECONDS", default=60)
 if EXECUTION_PNL_METHOD not in ("average", "fifo"):
     raise ImproperlyConfigured("EXECUTION_PNL_METHOD must be average or fifo")
 if RECONCILIATION_POLICY not in ("alert", "halt"):
