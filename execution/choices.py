@@ -72,6 +72,7 @@ class BreakKind(models.TextChoices):
     ORDER_QUANTITY = "order_quantity", "Order filled quantity mismatch"
     POSITION_QUANTITY = "position_quantity", "Position quantity mismatch"
     CASH = "cash", "Cash mismatch"
+    LEDGER = "ledger", "Ledger invariant (our books disagree with their own fills)"
 
 
 class BreakStatus(models.TextChoices):

@@ -4,11 +4,23 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, Count, F, Max, Q, QuerySet, Sum, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    When,
+)
 
 from execution.brokers.contract import BrokerAccount, BrokerPosition, OrderRequest
 from execution.brokers.paper import PaperOrder
 from execution.choices import OPEN_STATUSES, BreakStatus, OrderStatus
+from execution.ledger import OrderFacts, PositionFacts
 from execution.models import Fill, Order, Position, ReconciliationBreak, Strategy
 
 
@@ -186,6 +198,57 @@ def reconciliation_breaks_open_by_kind() -> dict[str, int]:
         .annotate(n=Count("id"))
         .order_by()
     )
+
+
+def ledger_order_facts() -> list[OrderFacts]:
+    """Every order with the totals of its fill rows, in one grouped query (for the ledger
+    check, which must not load fills order by order)."""
+    notional = ExpressionWrapper(
+        F("fills__quantity") * F("fills__price"),
+        output_field=DecimalField(max_digits=40, decimal_places=12),
+    )
+    rows = (
+        Order.objects.order_by()
+        .values(
+            "client_order_id",
+            "strategy__name",
+            "instrument__symbol",
+            "side",
+            "quantity",
+            "status",
+            "filled_quantity",
+        )
+        .annotate(
+            fills_quantity=Sum("fills__quantity"),
+            fills_notional=Sum(notional),
+            fills_fee=Sum("fills__fee"),
+        )
+    )
+    zero = Decimal(0)
+    return [
+        OrderFacts(
+            client_order_id=row["client_order_id"],
+            strategy=row["strategy__name"],
+            symbol=row["instrument__symbol"],
+            side=row["side"],
+            quantity=row["quantity"],
+            status=row["status"],
+            filled_quantity=row["filled_quantity"],
+            fills_quantity=row["fills_quantity"] or zero,
+            fills_notional=row["fills_notional"] or zero,
+            fills_fee=row["fills_fee"] or zero,
+        )
+        for row in rows
+    ]
+
+
+def ledger_position_facts() -> list[PositionFacts]:
+    return [
+        PositionFacts(strategy=strategy, symbol=symbol, quantity=quantity)
+        for strategy, symbol, quantity in Position.objects.order_by().values_list(
+            "strategy__name", "instrument__symbol", "quantity"
+        )
+    ]
 
 
 class DatabasePaperBook:

@@ -7,6 +7,7 @@ from celery import shared_task
 
 from execution.models import Strategy
 from execution.services import (
+    ledger_check,
     order_submit,
     order_updates_poll,
     reconciliation_run,
@@ -33,6 +34,12 @@ def reconcile() -> dict:
     """Periodic: compare open orders, positions and cash with the broker."""
     run = reconciliation_run()
     return {"run": run.pk, "succeeded": run.succeeded, "breaks": run.breaks_found}
+
+
+@shared_task(name="execution.ledger_check")
+def ledger_check_task() -> dict:
+    """Periodic: check the books' invariants (orders, fills, positions, cash)."""
+    return ledger_check().as_dict()
 
 
 @shared_task(name="execution.submit_order")

@@ -36,9 +36,10 @@ class ScheduledTask:
 
 def scheduled_tasks() -> list[ScheduledTask]:
     """The loop's periodic tasks: ingest, then predict and trade, once a bar each; the poll
-    of order updates (the stream's fallback) and the reconciliation with the broker; the
-    stamp on expired temporary risk overrides; the daily audit chain verification; the
-    hourly daily reports of a running staging soak."""
+    of order updates (the stream's fallback), the reconciliation with the broker and the
+    ledger check of our books against their own fills; the stamp on expired temporary risk
+    overrides; the daily audit chain verification; the hourly daily reports of a running
+    staging soak."""
     return [
         ScheduledTask("ingest-bars", "marketdata.ingest_bars", settings.SCHEDULE_INGEST_SECONDS),
         ScheduledTask(
@@ -51,6 +52,9 @@ def scheduled_tasks() -> list[ScheduledTask]:
         ),
         ScheduledTask(
             "reconcile-broker", "execution.reconcile", settings.SCHEDULE_RECONCILE_SECONDS
+        ),
+        ScheduledTask(
+            "ledger-check", "execution.ledger_check", settings.SCHEDULE_LEDGER_CHECK_SECONDS
         ),
         ScheduledTask(
             "build-dataset", "models_registry.build_dataset", settings.SCHEDULE_DATASET_SECONDS

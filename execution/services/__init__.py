@@ -3,11 +3,13 @@ fills, positions and PnL, the kill switch's cancels and reconciliation.
 
 ``broker`` picks the broker, ``orders`` holds the single writer of broker updates and the
 submission/poll/cancel steps, ``books`` turns fills into positions, lots and PnL,
-``trading`` runs the cycle, ``reconciliation`` compares our books with the broker's.
+``trading`` runs the cycle, ``reconciliation`` compares our books with the broker's,
+``ledger`` checks them against their own fills.
 """
 
 from execution.services.books import fill_book, positions_mark
 from execution.services.broker import get_broker
+from execution.services.ledger import LedgerReport, ledger_check
 from execution.services.orders import (
     PollReport,
     order_send,
@@ -25,10 +27,12 @@ from execution.services.trading import (
 
 __all__ = [
     "CycleReport",
+    "LedgerReport",
     "PollReport",
     "client_order_id_for",
     "fill_book",
     "get_broker",
+    "ledger_check",
     "order_send",
     "order_submit",
     "order_update_apply",

@@ -41,6 +41,7 @@ class BreakDraft:
     detail: str
     symbol: str = ""
     order: Order | None = None
+    strategy_id: int | None = None  # when no order names the strategy (a position's)
     client_order_id: str = ""
     broker_order_id: str = ""
     expected: Decimal | None = None
@@ -158,7 +159,7 @@ def _break_record(run: ReconciliationRun, draft: BreakDraft) -> ReconciliationBr
                 kind=draft.kind,
                 fingerprint=draft.fingerprint[:255],
                 symbol=draft.symbol,
-                strategy_id=order.strategy_id if order else None,
+                strategy_id=order.strategy_id if order else draft.strategy_id,
                 order=order,
                 client_order_id=draft.client_order_id,
                 broker_order_id=draft.broker_order_id,
@@ -190,13 +191,13 @@ def _affected_strategies(record: ReconciliationBreak) -> list[str]:
     return []
 
 
-def _policy_apply(record: ReconciliationBreak) -> None:
+def _policy_apply(record: ReconciliationBreak, *, actor_name: str = "reconciliation") -> None:
     """Halt the strategies a break touches; with none identifiable, the whole desk."""
     reason = f"reconciliation break {record.get_kind_display()}: {record.detail}"
     scopes = [(Scope.STRATEGY, name) for name in _affected_strategies(record)]
     for scope, key in scopes or [(Scope.GLOBAL, "")]:
         trading_state_halt(
-            scope=scope, key=key, reason=reason, actor_name="reconciliation",
+            scope=scope, key=key, reason=reason, actor_name=actor_name,
             request_id=record.request_id,
         )  # fmt: skip
 
