@@ -21,6 +21,16 @@ ORDER_ANOMALIES = Counter(
     "Illegal order updates (a fill after a cancel, an overfill, an unknown order), by kind.",
     ["kind"],
 )
+FILL_STATUS_HELD = Counter(
+    "tradingops_execution_fill_status_held_total",
+    "Broker views saying filled or partially filled before their fills were booked, by source:"
+    " the status waits for the fills (fetched by the poll) instead of closing the order empty.",
+    ["source"],
+)
+FILL_CATCH_UPS = Counter(
+    "tradingops_execution_fill_catch_ups_total",
+    "Fills the poll fetched for one order the broker showed more filled than our books.",
+)
 SUBMIT_UNRESOLVED = Counter(
     "tradingops_execution_submit_unresolved_total",
     "Sends that got no answer from the broker; the order waits in pending_new for the poll.",

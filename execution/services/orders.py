@@ -136,6 +136,28 @@ def order_update_apply(*, update: OrderUpdate) -> bool:
     return applied.changed
 
 
+_FILLING = (OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED)
+
+
+def _target_backed_by_fills(order: Order, target: str | None) -> str | None:
+    """The status an update may set, given the fills booked: fill states follow fills only.
+
+    A broker's order view can say "filled" before we hold the fill behind it: the poll reads
+    the account's fills and then each order's state, and a bar (the paper broker) or an
+    execution (Alpaca) landing between the two reads shows a filled order whose fill was not
+    in the first read. Taking that status would close the order with no fill, and a final
+    order is never polled again, so the fill would be lost for good. So ``filled`` needs the
+    booked fills to cover the quantity and ``partially_filled`` needs some booked fill; until
+    then the order is only known to be working, and the poll fetches its fills.
+    """
+    filled_up = order.filled_quantity >= order.quantity
+    if filled_up and (target is None or target in _FILLING):
+        return OrderStatus.FILLED
+    if target not in _FILLING:
+        return target
+    return OrderStatus.PARTIALLY_FILLED if order.filled_quantity > 0 else OrderStatus.NEW
+
+
 def _apply_locked(update: OrderUpdate) -> _Applied | None:
     order = _order_for_update(update)
     if order is None:
@@ -158,9 +180,15 @@ def _apply_locked(update: OrderUpdate) -> _Applied | None:
             anomaly = "overfill"
         elif applied.fill_recorded and before in order_states.FINAL and before != "filled":
             anomaly = f"fill_after_{before}"
-    target = order_states.target_status(update.event, update.order.status)
-    if applied.fill_recorded and order.filled_quantity >= order.quantity:
-        target = OrderStatus.FILLED
+    reported = order_states.target_status(update.event, update.order.status)
+    target = _target_backed_by_fills(order, reported)
+    if reported in _FILLING and target not in (reported, OrderStatus.FILLED):
+        metrics.FILL_STATUS_HELD.labels(update.source).inc()
+        logger.info(
+            "order_fill_status_held", client_order_id=order.client_order_id,
+            broker_status=update.order.status, broker_filled=str(update.order.filled_quantity),
+            booked=str(order.filled_quantity), source=update.source,
+        )  # fmt: skip
     step = (
         order_states.transition(before, target, event=update.event)
         if target is not None
@@ -328,6 +356,28 @@ def _fill_update(fill: BrokerFill, *, source: str) -> OrderUpdate:
     )  # fmt: skip
 
 
+def _order_fills_catch_up(order: Order, broker: Broker, source: str) -> int:
+    """Book the fills of one order that the broker shows more filled than our books.
+
+    Step 2 reads fills newer than the newest booked one, but fill times are not booked in
+    time order: a paper fill is stamped with its instrument's next bar, which lands later
+    for one instrument than another, and an execution can land between step 2 and step 3.
+    So an order whose broker view is ahead of its fills has them fetched here, from before
+    it was decided (a paper fill's time is that of the bar after the deciding bar).
+    """
+    decided = min(order.bar_timestamp, order.submitted_at or order.created_at)
+    overlap = timedelta(seconds=settings.EXECUTION_POLL_OVERLAP_SECONDS)
+    booked = 0
+    for fill in broker.fills(after=decided - overlap):
+        ours = fill.client_order_id == order.client_order_id or (
+            bool(order.broker_order_id) and fill.broker_order_id == order.broker_order_id
+        )
+        if ours and order_update_apply(update=_fill_update(fill, source=source)):
+            metrics.FILL_CATCH_UPS.inc()
+            booked += 1
+    return booked
+
+
 def order_updates_poll(
     *, broker: Broker | None = None, source: str = UpdateSource.POLL
 ) -> PollReport:
@@ -339,7 +389,9 @@ def order_updates_poll(
        them add nothing.
     3. Every order working here is looked up and its state applied; an order waiting for a
        cancel that the broker still works on is asked to cancel again (a cancel request lost
-       in a crash; cancelling twice is harmless).
+       in a crash; cancelling twice is harmless); an order the broker shows more filled than
+       our books has its own fills fetched first (``_order_fills_catch_up``), and its status
+       never runs ahead of its fills (``_target_backed_by_fills``).
     Every step goes through ``order_update_apply``, so running the poll twice changes nothing.
     ``source`` is "reconciliation" when a reconciliation run catches up first.
     """
@@ -360,6 +412,8 @@ def order_updates_poll(
         if order.status == OrderStatus.PENDING_CANCEL and remote.status in order_states.WORKING:
             broker.cancel(remote.broker_order_id)
             remote = broker.order_by_client_id(order.client_order_id) or remote
+        if remote.filled_quantity > order.filled_quantity:
+            report.fills += _order_fills_catch_up(order, broker, source)
         if order_update_apply(update=_remote_update(remote, source=source)):
             report.updates += 1
     return report
