@@ -49,6 +49,7 @@ def test_ops_status_prints_one_json_object_describing_the_loop(
         "drift-reports",
         "expire-risk-overrides",
         "ingest-bars",
+        "ledger-check",
         "poll-order-updates",
         "predict-and-trade",
         "reconcile-broker",

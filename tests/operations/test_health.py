@@ -92,6 +92,7 @@ def test_health_scheduler_lists_each_task_with_its_state(client, operator):
         "verify-audit-chain",
         "poll-order-updates",
         "reconcile-broker",
+        "ledger-check",
         "staging-run-report",
     }
     for task in tasks.values():

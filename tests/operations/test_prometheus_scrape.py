@@ -197,6 +197,7 @@ def test_prometheus_scrapes_scheduler_data_and_risk_series_from_web_and_worker(s
         "verify-audit-chain",
         "poll-order-updates",
         "reconcile-broker",
+        "ledger-check",
         "staging-run-report",
     }
     assert {r["metric"]["symbol"] for r in ages} == {"AAPL", "MSFT", "SPY"}
