@@ -23,3 +23,9 @@ TASK_LAST_SUCCESS = Gauge(
     ["task"],
     multiprocess_mode="max",
 )
+BROKER_MESSAGES_REJECTED = Counter(
+    "tradingops_broker_messages_rejected_total",
+    "Messages the worker threw away instead of running, by reason (a file of the embedded "
+    "broker that does not decode, a body Celery cannot decode, an unknown or invalid task).",
+    ["reason"],
+)
