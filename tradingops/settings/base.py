@@ -74,7 +74,6 @@ INSTALLED_APPS = [
     "risk",
     "execution",
     "operations",
-    "dbbackup",  # manage.py dbbackup / dbrestore / listbackups
 ]
 
 MIDDLEWARE = [
@@ -91,8 +90,6 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     "tradingops.middleware.RequestIdHeaderMiddleware",
-    # Inside the one above (so its JSON keeps X-Request-ID): errors under /api/ are JSON.
-    "tradingops.middleware.ApiJsonErrorsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout response.
@@ -146,37 +143,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env_secret("REDIS_URL")
-# Every Redis client (cache, risk-state version, Celery broker) bounds its waits: a Redis that
-# restarts, or vanishes behind a TCP connection nobody closed, becomes an error the caller
-# handles (the guard fails closed, the worker reconnects), never a read that blocks forever.
-REDIS_CLIENT_OPTIONS = {
-    "socket_connect_timeout": 2,
-    "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT_S", default=5.0),
-    "socket_keepalive": True,
-    "health_check_interval": 10,  # PING a connection idle that long before trusting it
-    "retry_on_timeout": True,
-}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tradingops",
-            "OPTIONS": REDIS_CLIENT_OPTIONS,
         }
     }
 else:
-    # Shared by every process of one run (web, worker children, beat), as Redis would be: the
-    # newest-bar cache, breakers and feed state are written by one process and read by
-    # another, and a per-process memory cache answered the trading cycle with a newest bar
-    # ingest had long replaced (every price "stale" in `make run`).
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-            "OPTIONS": {"MAX_ENTRIES": 10_000},
-        }
-    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # django-axes first: it refuses a locked-out username/IP pair before any password is checked.
 AUTHENTICATION_BACKENDS = [
@@ -244,14 +220,6 @@ if EMBEDDED_BROKER:
         "rejected_folder": str(BROKER_DIR / "rejected"),  # files that do not decode, kept
         "store_processed": False,
     }
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # kombu's own checks of its BRPOP and pub/sub connections run every health_check_interval.
-    CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_CLIENT_OPTIONS)
-# After a broker restart the worker and beat keep reconnecting (2, 4, ... 30 s apart) for as
-# long as it takes, instead of giving up after 100 attempts and leaving a process that runs
-# but consumes nothing.
-CELERY_BROKER_CONNECTION_RETRY = True
-CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Counts the messages a worker throws away (tradingops_broker_messages_rejected_total).
 CELERY_WORKER_CONSUMER = "tradingops.broker:Consumer"
 CELERY_RESULT_BACKEND = "django-db"
@@ -488,50 +456,14 @@ OPERATIONS_SOAK_MAX_AGE_DAYS = env.int("OPERATIONS_SOAK_MAX_AGE_DAYS", default=9
 # several people share a machine and each must keep to a port range of their own.
 OPERATIONS_STACK_REDIS_PORT = env.int("OPERATIONS_STACK_REDIS_PORT", default=0)
 OPERATIONS_AUDIT_MAX_AGE_DAYS = env.int("OPERATIONS_AUDIT_MAX_AGE_DAYS", default=1)
-# The last successful backup must be younger than this (wall clock hours), the last passed
-# restore drill younger than that (days).
+# A file the backup job touches after each successful backup; older than the limit (wall
+# clock hours) fails the readiness item. Empty: backups cannot be checked ("unknown").
+OPERATIONS_BACKUP_MARKER = env.str("OPERATIONS_BACKUP_MARKER", default="")
 OPERATIONS_BACKUP_MAX_AGE_HOURS = env.float("OPERATIONS_BACKUP_MAX_AGE_HOURS", default=26.0)
-OPERATIONS_RESTORE_DRILL_MAX_AGE_DAYS = env.int("OPERATIONS_RESTORE_DRILL_MAX_AGE_DAYS", default=8)
 # Graceful shutdown: how long open orders may take to fill before they are cancelled, and
 # how long workers get to finish their current task (warm shutdown).
 OPERATIONS_SHUTDOWN_ORDER_TIMEOUT_S = env.float("OPERATIONS_SHUTDOWN_ORDER_TIMEOUT_S", default=60.0)
 OPERATIONS_SHUTDOWN_DRAIN_TIMEOUT_S = env.float("OPERATIONS_SHUTDOWN_DRAIN_TIMEOUT_S", default=60.0)
-
-# --- Backups (docs/runbooks/backup-and-restore.md) -------------------------------------------
-# django-dbbackup: pg_dump (custom format) / pg_restore on PostgreSQL, SQLite's online backup
-# API on SQLite. Stored in BACKUP_DIR ("local") or an S3-compatible bucket ("s3").
-BACKUP_STORAGE = env.str("BACKUP_STORAGE", default="local")
-BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
-BACKUP_S3_OPTIONS = {
-    "bucket_name": env.str("BACKUP_S3_BUCKET", default=""),
-    "endpoint_url": env.str("BACKUP_S3_ENDPOINT_URL", default="") or None,
-    "location": env.str("BACKUP_S3_PREFIX", default="tradingops/backups"),
-    "file_overwrite": False,
-}
-if BACKUP_STORAGE not in ("local", "s3"):
-    raise ImproperlyConfigured("BACKUP_STORAGE must be local or s3")
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "dbbackup": (
-        {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": BACKUP_S3_OPTIONS}
-        if BACKUP_STORAGE == "s3"
-        else {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(BACKUP_DIR)},
-        }
-    ),
-}
-# Retention: `dbbackup --clean` keeps this many newest backups of the database.
-DBBACKUP_CLEANUP_KEEP = env.int("BACKUP_KEEP", default=14)
-# A fixed server name instead of the host's: containers get a new hostname on every start.
-DBBACKUP_HOSTNAME = env.str("BACKUP_SERVER_NAME", default="tradingops")
-# Microseconds keep two backups of the same second apart (the storage would rename one).
-DBBACKUP_DATE_FORMAT = "%Y-%m-%d-%H%M%S-%f"
-# Failures are recorded, exported and alerted (BackupStale), not mailed to ADMINS.
-DBBACKUP_SEND_EMAIL = False
-SCHEDULE_BACKUP_SECONDS = env.int("SCHEDULE_BACKUP_SECONDS", default=86400)
-SCHEDULE_RESTORE_DRILL_SECONDS = env.int("SCHEDULE_RESTORE_DRILL_SECONDS", default=7 * 86400)
 
 # --- Audit trail ----------------------------------------------------------------------------
 # django-auditlog stores the request ID (django-structlog's, also bound inside Celery tasks)
