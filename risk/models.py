@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from common.models import AppendOnlyModel, BaseModel
+from common.numeric import ColumnSpec, column_spec
 from risk.choices import (
     ChangeRequestKind,
     ChangeRequestStatus,
@@ -275,6 +276,37 @@ class RiskDecision(AppendOnlyModel):
     def __str__(self) -> str:
         verdict = "approved" if self.approved else "rejected"
         return f"{self.client_order_id}: {verdict}"
+
+
+# The unit each limit is set in: error messages and help texts name it.
+CURRENCY = "in the account currency"
+LIMIT_UNITS = {
+    "max_order_notional": CURRENCY,
+    "max_order_quantity": "shares",
+    "max_position_notional": CURRENCY,
+    "max_gross_exposure": CURRENCY,
+    "max_net_exposure": CURRENCY,
+    "max_daily_loss": CURRENCY,
+    "daily_loss_warning_pct": "% of max_daily_loss",
+    "max_drawdown": CURRENCY,
+    "price_collar_bps": "bps",
+    "expected_slippage_bps": "bps",
+    "max_price_age_s": "seconds",
+    "max_orders_per_second": "orders per second",
+    "max_orders_per_minute": "orders per minute",
+    "global_max_orders_per_second": "orders per second",
+    "global_max_orders_per_minute": "orders per minute",
+    "duplicate_window_s": "seconds",
+    "manual_confirm_notional": CURRENCY,
+    "min_buying_power_reserve": CURRENCY,
+    "max_consecutive_losses": "losses",
+    "loss_cooldown_minutes": "minutes",
+}
+
+
+def limit_spec(field: str) -> ColumnSpec:
+    """What a limit column (and an override of it) holds: RiskLimit's digits and CHECKs."""
+    return column_spec(RiskLimit, field, unit=LIMIT_UNITS[field])
 
 
 def _actor_fk() -> models.ForeignKey:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
+from common.numeric import NumberRefused, number_parse
 from risk.choices import Scope, TradingStateChoice
 from risk.models import (
     LIMIT_FIELDS,
@@ -13,6 +16,7 @@ from risk.models import (
     RiskTrip,
     TemporaryLimitOverride,
     TradingStateSetting,
+    limit_spec,
 )
 
 
@@ -135,13 +139,20 @@ class RiskActionSerializer(serializers.ModelSerializer):
         ]
 
 
+class _LimitValueField(serializers.CharField):
+    """A CharField that also takes the Decimal a JSON number becomes (DecimalJSONParser)."""
+
+    def to_internal_value(self, data: object) -> str:
+        return super().to_internal_value(str(data) if isinstance(data, Decimal) else data)
+
+
 class LimitChangeInputSerializer(serializers.Serializer):
     scope = serializers.ChoiceField(choices=Scope.choices)
     key = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     field = serializers.ChoiceField(choices=[*LIMIT_FIELDS, "drawdown_halts"])
-    # A string, so "25000.50", "" (no limit) and "true"/"false" (drawdown_halts) all parse in
-    # the service with one clear message per mistake.
-    value = serializers.CharField(allow_blank=True, allow_null=True)
+    # Text or a JSON number, so "25000.50", "" (no limit) and "true"/"false" (drawdown_halts)
+    # all arrive; validate() checks a number against the chosen field's column.
+    value = _LimitValueField(allow_blank=True, allow_null=True)
     reason = serializers.CharField(max_length=2000, trim_whitespace=True)
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     duration_minutes = serializers.IntegerField(
@@ -151,6 +162,12 @@ class LimitChangeInputSerializer(serializers.Serializer):
     def validate(self, attrs: dict) -> dict:
         if attrs.get("expires_at") and attrs.get("duration_minutes"):
             raise serializers.ValidationError("Give expires_at or duration_minutes, not both.")
+        if attrs["field"] in LIMIT_FIELDS and attrs["value"] not in (None, ""):
+            # The chosen field decides the column, so the value is checked here, not by a field.
+            try:
+                attrs["value"] = number_parse(attrs["value"], limit_spec(attrs["field"]))
+            except NumberRefused as refused:
+                raise serializers.ValidationError({"value": [str(refused)]}) from None
         return attrs
 
 

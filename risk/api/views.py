@@ -10,11 +10,13 @@ from datetime import timedelta
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common import clock
+from common.numeric import DecimalJSONParser
 from common.second_factor import SecondFactorVerified
 from risk import services
 from risk.api.serializers import (
@@ -173,6 +175,7 @@ class LimitChangeView(APIView):
     Tightening applies at once (200); loosening returns a pending change request (202)."""
 
     permission_classes = [permissions.IsAuthenticated, CanRequestChange, SecondFactorVerified]
+    parser_classes = [DecimalJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(request=LimitChangeInputSerializer, responses=ChangeOutcomeSerializer)
     def post(self, request: Request) -> Response:

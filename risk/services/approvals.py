@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from common import clock
+from common.actors import person_require
 from common.exceptions import NotFound, PermissionRefused, ValidationFailed
 from risk import metrics
 from risk.choices import (
@@ -52,11 +53,20 @@ def _change_request_apply(
     payload = request.payload
     if request.kind == ChangeRequestKind.LIMIT_RAISE:
         expires = payload.get("expires_at")
+        try:
+            value = _parse_value(payload["field"], payload["value"])
+        except ValidationFailed as refused:
+            # Filed before values were checked against the column (issue 14): refuse clearly
+            # rather than store a rounded value or fail on the database.
+            raise ValidationFailed(
+                f"Change request {request.pk} cannot be applied: {refused}. "
+                "Reject it and file a new one."
+            ) from None
         return _limit_apply(
             scope=payload["scope"],
             key=payload["key"],
             field=payload["field"],
-            value=_parse_value(payload["field"], payload["value"]),
+            value=value,
             expires_at=datetime.fromisoformat(expires) if expires else None,
             actor=actor,
             reason=note,
@@ -79,6 +89,7 @@ def change_request_approve(
     """Approve and apply a pending request: needs ``risk.approve_change`` (risk officer), a
     person other than the requester, and a request that has not expired."""
     _require(actor, PERM_APPROVE)
+    person_require(actor, "Approving a change request")
     reason = _reason(reason, "approve a change")
     request = ChangeRequest.objects.select_for_update().filter(pk=change_request_id).first()
     if request is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -12,6 +12,7 @@ from django.db import transaction
 
 from common import clock
 from common.exceptions import ValidationFailed
+from common.numeric import NumberRefused, number_parse
 from risk import guard
 from risk.choices import (
     ChangeRequestKind,
@@ -21,6 +22,7 @@ from risk.models import (
     LIMIT_FIELDS,
     RiskLimit,
     TemporaryLimitOverride,
+    limit_spec,
 )
 from risk.selectors import (
     risk_limit_get,
@@ -55,13 +57,11 @@ def _parse_value(field: str, raw: object) -> Decimal | bool | None:
         raise ValidationFailed(f"Unknown limit {field!r}")
     if raw is None or raw == "":
         return None
+    # Exactly what the column holds, or a refusal: a rounded value could break its CHECK.
     try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        raise ValidationFailed(f"{field} must be a number, not {raw!r}") from None
-    if not value.is_finite() or value < 0 or (value == 0 and field not in guard.ZERO_ALLOWED):
-        raise ValidationFailed(f"{field} must be positive, not {value}")
-    return value
+        return number_parse(raw, limit_spec(field))
+    except NumberRefused as refused:
+        raise ValidationFailed(str(refused)) from None
 
 
 def _effective(scope: str, key: str, *, with_overrides: bool, now: datetime) -> dict[str, Any]:
@@ -164,7 +164,9 @@ def _limit_apply(
         )
         before = getattr(target, field)
         setattr(target, field, value)
-        target.save()
+        # Only the changed column: a neighbour stored before values were checked (issue 14)
+        # must not make every later change of the row fail.
+        target.save(update_fields=[field, "updated_at"] if target.pk else None)
     _audit(
         "limit_override" if expires_at else "limit_change",
         actor=actor,

@@ -44,7 +44,10 @@ def test_an_unknown_periodic_task_is_a_404_with_its_name(api_client, scheduler_o
     response = api_client.post(RUN, {"name": "nope"}, format="json")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "Unknown periodic task 'nope'"}
+    assert response.json() == {
+        "detail": "Unknown periodic task 'nope'",
+        "request_id": response["X-Request-ID"],
+    }
 
 
 def test_running_a_task_needs_the_permission(api_client, outsider):

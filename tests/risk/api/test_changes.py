@@ -64,7 +64,7 @@ def test_raising_a_limit_is_a_202_and_a_risk_officer_approves_it(
     ("changes", "fragment"),
     [
         ({"scope": "instrument", "key": "NOPE"}, "Unknown instrument 'NOPE'"),
-        ({"value": "-1"}, "must be positive"),
+        ({"value": "-1"}, "must be greater than 0"),
         ({"reason": ""}, "reason"),
         ({"field": "max_fun"}, "field"),
         ({"duration_minutes": 0}, "duration_minutes"),
