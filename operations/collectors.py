@@ -25,6 +25,7 @@ from execution.selectors import (
 from marketdata.selectors import instruments_staleness, newest_bar_times
 from marketdata.timeframes import timeframe_delta
 from models_registry.selectors import champion_versions
+from operations.backups import database_backup_last_success, restore_drill_last_success
 from operations.models import AuditChainVerification
 from operations.scheduler import STATES
 from operations.selectors import daily_loss_utilisation, periodic_task_status
@@ -160,10 +161,34 @@ def _audit() -> Iterator[GaugeMetricFamily]:
     )
 
 
+def _backups() -> Iterator[GaugeMetricFamily]:
+    # 0 before the first success, so BackupStale fires on "never backed up" too.
+    backup, drill = database_backup_last_success(), restore_drill_last_success()
+    yield GaugeMetricFamily(
+        "tradingops_backup_last_success_timestamp_seconds",
+        "Unix time the last successful database backup finished (0: never).",
+        value=backup.finished_at.timestamp() if backup else 0.0,
+    )
+    if backup is not None:
+        yield GaugeMetricFamily(
+            "tradingops_backup_last_size_bytes",
+            "Size of the last successful database backup.",
+            value=float(backup.size_bytes or 0),
+        )
+    # Absent until the first pass: readiness blocks on "never drilled"; the alert watches
+    # drills that stopped passing (the first drill may run before the first backup exists).
+    if drill is not None:
+        yield GaugeMetricFamily(
+            "tradingops_backup_restore_drill_last_success_timestamp_seconds",
+            "Unix time the last passed restore drill finished.",
+            value=drill.finished_at.timestamp(),
+        )
+
+
 class DatabaseStateCollector(Collector):
     """Each area is read on its own: one failing query drops that area, not the scrape."""
 
-    areas = (_scheduler, _marketdata, _risk, _execution, _models, _audit)
+    areas = (_scheduler, _marketdata, _risk, _execution, _models, _audit, _backups)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         for area in self.areas:

@@ -2,24 +2,23 @@
 and the gate that keeps the broker on paper until every required item passes.
 
 Each automatic check returns a ``CheckResult`` and never raises: an error is a ``fail`` with
-the error as evidence, and an item that cannot be judged here (no backup marker configured)
-is ``unknown``. Required items must be ``pass``; ``unknown`` blocks like ``fail``.
+the error as evidence, and an item that cannot be judged here (no enabled strategy to check
+champions of) is ``unknown``. Required items must be ``pass``; ``unknown`` blocks like ``fail``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import structlog
 from django.conf import settings
 from django.db import transaction
 
 from common import clock
+from operations.backups import database_backup_last_success, restore_drill_last_success, wall_clock
 from operations.choices import ReadinessCategory as Cat
 from operations.choices import ReadinessStatus as Status
 from operations.models import AuditChainVerification, GameDay, ReadinessItem, SoakRun
@@ -197,20 +196,28 @@ def check_audit_chain_verified() -> CheckResult:
 
 
 def check_backups_recent() -> CheckResult:
-    """The backup job touches OPERATIONS_BACKUP_MARKER after each successful backup.
+    """The last successful backup is recent and the last passed restore drill too: a backup
+    nobody restored is not known to restore.
 
     Backups are real processes, so their age is wall-clock time, not market time.
     """
-    marker = settings.OPERATIONS_BACKUP_MARKER
-    if not marker:
-        return _unknown("OPERATIONS_BACKUP_MARKER is not set: backups cannot be checked")
-    path = Path(marker)
-    if not path.exists():
-        return _fail(f"{marker} does not exist: no successful backup recorded")
-    age_hours = (time.time() - path.stat().st_mtime) / 3600
+    backup, drill = database_backup_last_success(), restore_drill_last_success()
+    if backup is None:
+        return _fail("no successful backup recorded (manage.py backup_database)")
+    now = wall_clock.now()
+    hours = (now - backup.finished_at).total_seconds() / 3600
     limit = settings.OPERATIONS_BACKUP_MAX_AGE_HOURS
-    evidence = f"last successful backup {age_hours:.1f} h ago ({marker})"
-    return _pass(evidence) if age_hours <= limit else _fail(f"{evidence}, limit {limit} h")
+    evidence = f"last successful backup {hours:.1f} h ago ({backup.filename})"
+    if hours > limit:
+        return _fail(f"{evidence}, limit {limit} h")
+    if drill is None:
+        return _fail(f"{evidence}; no passed restore drill (manage.py restore_drill)")
+    days = (now - drill.finished_at).total_seconds() / 86400
+    drill_limit = settings.OPERATIONS_RESTORE_DRILL_MAX_AGE_DAYS
+    drill_evidence = f"restore drill #{drill.pk} passed {days:.1f} days ago ({drill.filename})"
+    if days > drill_limit:
+        return _fail(f"{evidence}; {drill_evidence}, limit {drill_limit} days")
+    return _pass(f"{evidence}; {drill_evidence}")
 
 
 def check_champions_verified() -> CheckResult:

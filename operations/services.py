@@ -77,6 +77,15 @@ def scheduled_tasks() -> list[ScheduledTask]:
             "operations.staging_run_report",
             settings.SCHEDULE_STAGING_REPORT_SECONDS,
         ),
+        # The daily backup and the weekly drill that restores it (operations.backups).
+        ScheduledTask(
+            "database-backup", "operations.database_backup", settings.SCHEDULE_BACKUP_SECONDS
+        ),
+        ScheduledTask(
+            "restore-drill",
+            "operations.restore_drill",
+            settings.SCHEDULE_RESTORE_DRILL_SECONDS,
+        ),
     ]
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from operations.audit_trail import audit_chain_verify
+from operations.backups import database_backup_create, restore_drill_run
 from operations.soak.staging import staging_runs_report
 
 
@@ -18,3 +19,17 @@ def staging_run_report() -> int:
     """Periodic (hourly): each closed session of a running two-week staging run gets its
     daily report, and the run its verdict after the last session (idempotent)."""
     return staging_runs_report()
+
+
+# A large database's dump or restore outlasts the default limit meant for the trading loop.
+@shared_task(name="operations.database_backup", time_limit=3600, soft_time_limit=3540)
+def database_backup() -> int:
+    """Periodic (daily): ``dbbackup`` of the database, recorded; a failure is recorded too,
+    and the BackupStale alert fires when no backup succeeded for a day."""
+    return database_backup_create(reason="scheduled backup").pk
+
+
+@shared_task(name="operations.restore_drill", time_limit=3600, soft_time_limit=3540)
+def restore_drill() -> bool:
+    """Periodic (weekly): restore the newest backup into a scratch database and check it."""
+    return restore_drill_run(reason="scheduled restore drill").passed

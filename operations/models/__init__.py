@@ -1,5 +1,5 @@
-"""Operations models, one module per topic (audit, runbooks, readiness, incidents, lifecycle,
-game days, soak runs)."""
+"""Operations models, one module per topic (audit, backups, runbooks, readiness, incidents,
+lifecycle, game days, soak runs)."""
 
 from operations.models.access import ApiToken, ApiTokenScope
 from operations.models.audit import (
@@ -8,6 +8,7 @@ from operations.models.audit import (
     AuditCheckpoint,
     AuditEvent,
 )
+from operations.models.backups import DatabaseBackup, RestoreDrill
 from operations.models.gamedays import GameDay
 from operations.models.incidents import Incident, IncidentTimelineEntry
 from operations.models.lifecycle import TradingLifecycleEvent
@@ -22,10 +23,12 @@ __all__ = [
     "AuditChainVerification",
     "AuditCheckpoint",
     "AuditEvent",
+    "DatabaseBackup",
     "GameDay",
     "Incident",
     "IncidentTimelineEntry",
     "ReadinessItem",
+    "RestoreDrill",
     "Runbook",
     "RunbookVersion",
     "SoakDailyReport",

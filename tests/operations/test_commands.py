@@ -46,6 +46,7 @@ def test_ops_status_prints_one_json_object_describing_the_loop(
     # The risk guard issue added the expiry stamp of temporary risk overrides.
     assert [t["name"] for t in status["periodic_tasks"]] == [
         "build-dataset",
+        "database-backup",
         "drift-reports",
         "expire-risk-overrides",
         "ingest-bars",
@@ -53,6 +54,7 @@ def test_ops_status_prints_one_json_object_describing_the_loop(
         "poll-order-updates",
         "predict-and-trade",
         "reconcile-broker",
+        "restore-drill",
         "staging-run-report",
         "verify-audit-chain",
     ]

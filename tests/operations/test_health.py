@@ -94,6 +94,8 @@ def test_health_scheduler_lists_each_task_with_its_state(client, operator):
         "reconcile-broker",
         "ledger-check",
         "staging-run-report",
+        "database-backup",
+        "restore-drill",
     }
     for task in tasks.values():
         assert task["state"] == "up"

@@ -199,6 +199,8 @@ def test_prometheus_scrapes_scheduler_data_and_risk_series_from_web_and_worker(s
         "reconcile-broker",
         "ledger-check",
         "staging-run-report",
+        "database-backup",
+        "restore-drill",
     }
     assert {r["metric"]["symbol"] for r in ages} == {"AAPL", "MSFT", "SPY"}
     assert [float(r["value"][1]) for r in fresh] == [3.0]

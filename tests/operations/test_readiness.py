@@ -4,8 +4,6 @@ that keeps the broker on paper, `readiness --json` and the `check --deploy` syst
 from __future__ import annotations
 
 import json
-import os
-import time
 
 import pytest
 from django.core.checks import run_checks
@@ -158,27 +156,6 @@ def test_the_latest_audit_chain_verification_decides(frozen_clock):
     assert never.status == "fail" and "never verified" in never.evidence
     assert intact.status == "pass" and "chain intact" in intact.evidence
     assert broken.status == "fail" and "broken chain" in broken.evidence
-
-
-def test_backups_unknown_without_a_marker_fail_when_old_pass_when_recent(settings, tmp_path):
-    settings.OPERATIONS_BACKUP_MARKER = ""
-    unset = check_run("backups_recent")
-    marker = tmp_path / "last_backup"
-    settings.OPERATIONS_BACKUP_MARKER = str(marker)
-    missing = check_run("backups_recent")
-    marker.write_text("ok")
-    old = time.time() - 3600 * (settings.OPERATIONS_BACKUP_MAX_AGE_HOURS + 1)
-    os.utime(marker, (old, old))
-    stale = check_run("backups_recent")
-    os.utime(marker, None)
-    fresh = check_run("backups_recent")
-
-    assert [unset.status, missing.status, stale.status, fresh.status] == [
-        "unknown",
-        "fail",
-        "fail",
-        "pass",
-    ]
 
 
 def test_champions_verified_fails_when_an_artifact_is_corrupted(strategy, artifact_dir):

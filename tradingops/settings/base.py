@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "risk",
     "execution",
     "operations",
+    "dbbackup",  # manage.py dbbackup / dbrestore / listbackups
 ]
 
 MIDDLEWARE = [
@@ -458,14 +459,50 @@ OPERATIONS_SOAK_MAX_AGE_DAYS = env.int("OPERATIONS_SOAK_MAX_AGE_DAYS", default=9
 # several people share a machine and each must keep to a port range of their own.
 OPERATIONS_STACK_REDIS_PORT = env.int("OPERATIONS_STACK_REDIS_PORT", default=0)
 OPERATIONS_AUDIT_MAX_AGE_DAYS = env.int("OPERATIONS_AUDIT_MAX_AGE_DAYS", default=1)
-# A file the backup job touches after each successful backup; older than the limit (wall
-# clock hours) fails the readiness item. Empty: backups cannot be checked ("unknown").
-OPERATIONS_BACKUP_MARKER = env.str("OPERATIONS_BACKUP_MARKER", default="")
+# The last successful backup must be younger than this (wall clock hours), the last passed
+# restore drill younger than that (days).
 OPERATIONS_BACKUP_MAX_AGE_HOURS = env.float("OPERATIONS_BACKUP_MAX_AGE_HOURS", default=26.0)
+OPERATIONS_RESTORE_DRILL_MAX_AGE_DAYS = env.int("OPERATIONS_RESTORE_DRILL_MAX_AGE_DAYS", default=8)
 # Graceful shutdown: how long open orders may take to fill before they are cancelled, and
 # how long workers get to finish their current task (warm shutdown).
 OPERATIONS_SHUTDOWN_ORDER_TIMEOUT_S = env.float("OPERATIONS_SHUTDOWN_ORDER_TIMEOUT_S", default=60.0)
 OPERATIONS_SHUTDOWN_DRAIN_TIMEOUT_S = env.float("OPERATIONS_SHUTDOWN_DRAIN_TIMEOUT_S", default=60.0)
+
+# --- Backups (docs/runbooks/backup-and-restore.md) -------------------------------------------
+# django-dbbackup: pg_dump (custom format) / pg_restore on PostgreSQL, SQLite's online backup
+# API on SQLite. Stored in BACKUP_DIR ("local") or an S3-compatible bucket ("s3").
+BACKUP_STORAGE = env.str("BACKUP_STORAGE", default="local")
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+BACKUP_S3_OPTIONS = {
+    "bucket_name": env.str("BACKUP_S3_BUCKET", default=""),
+    "endpoint_url": env.str("BACKUP_S3_ENDPOINT_URL", default="") or None,
+    "location": env.str("BACKUP_S3_PREFIX", default="tradingops/backups"),
+    "file_overwrite": False,
+}
+if BACKUP_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("BACKUP_STORAGE must be local or s3")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "dbbackup": (
+        {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": BACKUP_S3_OPTIONS}
+        if BACKUP_STORAGE == "s3"
+        else {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(BACKUP_DIR)},
+        }
+    ),
+}
+# Retention: `dbbackup --clean` keeps this many newest backups of the database.
+DBBACKUP_CLEANUP_KEEP = env.int("BACKUP_KEEP", default=14)
+# A fixed server name instead of the host's: containers get a new hostname on every start.
+DBBACKUP_HOSTNAME = env.str("BACKUP_SERVER_NAME", default="tradingops")
+# Microseconds keep two backups of the same second apart (the storage would rename one).
+DBBACKUP_DATE_FORMAT = "%Y-%m-%d-%H%M%S-%f"
+# Failures are recorded, exported and alerted (BackupStale), not mailed to ADMINS.
+DBBACKUP_SEND_EMAIL = False
+SCHEDULE_BACKUP_SECONDS = env.int("SCHEDULE_BACKUP_SECONDS", default=86400)
+SCHEDULE_RESTORE_DRILL_SECONDS = env.int("SCHEDULE_RESTORE_DRILL_SECONDS", default=7 * 86400)
 
 # --- Audit trail ----------------------------------------------------------------------------
 # django-auditlog stores the request ID (django-structlog's, also bound inside Celery tasks)

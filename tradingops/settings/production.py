@@ -16,6 +16,7 @@ from tradingops.settings.base import (
     DATABASES,
     MIDDLEWARE,
     SECRET_SETTINGS,
+    STORAGES,
     env,
     env_secret,
 )
@@ -73,7 +74,7 @@ MIDDLEWARE = [
     *MIDDLEWARE[2:],
 ]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # keeps "dbbackup" from base.py
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
