@@ -211,6 +211,7 @@ def scenario_run(scenario: Scenario, game: GameDayStack) -> GameDay:
         data_lost=figures["missed_bars"],
         duplicate_orders=figures["duplicate_orders"],
         lost_orders=figures["lost_orders"],
+        ledger_breaks=figures["ledger_breaks"],
     )
     failures = game_day_failures(outcome, scenario.expectations)
     failures += [event["detail"] for event in timeline.events if event["kind"] == "error"]
@@ -249,7 +250,10 @@ def _window_figures(stack: Stack, start: datetime, end: datetime) -> dict:
 
 
 def _summary(figures: dict) -> str:
-    keys = ("bars_expected", "missed_bars", "orders_by_status", "duplicate_orders", "lost_orders")
+    keys = (
+        "bars_expected", "missed_bars", "orders_by_status", "duplicate_orders", "lost_orders",
+        "ledger_breaks",
+    )  # fmt: skip
     return ", ".join(f"{key}={figures.get(key)}" for key in keys)
 
 
@@ -335,6 +339,7 @@ def game_day_row(game_day: GameDay) -> dict:
         "time_to_recover_s": game_day.time_to_recover_s,
         "orders_affected": game_day.orders_affected,
         "data_lost": game_day.data_lost,
+        "ledger_breaks": game_day.observed.get("ledger_breaks"),
         "failures": game_day.failures,
         "timeline": game_day.timeline,
         "incident_id": game_day.incident_id,

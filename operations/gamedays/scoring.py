@@ -12,6 +12,7 @@ class Expectations:
     data_lost: int = 0  # bars missing after recovery: must be none
     duplicate_orders: int = 0
     lost_orders: int = 0
+    ledger_breaks: int = 0  # the books' invariants after the scenario: must all hold
 
     def as_dict(self) -> dict:
         return {
@@ -20,6 +21,7 @@ class Expectations:
             "data_lost": self.data_lost,
             "duplicate_orders": self.duplicate_orders,
             "lost_orders": self.lost_orders,
+            "ledger_breaks": self.ledger_breaks,
         }
 
 
@@ -30,6 +32,7 @@ class Outcome:
     data_lost: int
     duplicate_orders: int
     lost_orders: int
+    ledger_breaks: int = 0
 
 
 def game_day_failures(outcome: Outcome, expected: Expectations) -> list[str]:
@@ -49,7 +52,7 @@ def game_day_failures(outcome: Outcome, expected: Expectations) -> list[str]:
             f"recovered after {outcome.time_to_recover_s:.1f} s, "
             f"expected within {expected.max_recover_s:.0f} s"
         )
-    for name in ("data_lost", "duplicate_orders", "lost_orders"):
+    for name in ("data_lost", "duplicate_orders", "lost_orders", "ledger_breaks"):
         found, allowed = getattr(outcome, name), getattr(expected, name)
         if found > allowed:
             failures.append(f"{name} is {found}, expected at most {allowed}")

@@ -1,6 +1,7 @@
 """Inside the soak's own database: what the loop did over the soak window, and per session.
 
-Runs as ``manage.py soak_stack collect`` in the stack's environment; reads only. Definitions:
+Runs as ``manage.py soak_stack collect`` in the stack's environment; reads only, except the
+ledger check, which records its run and any break as the periodic one does. Definitions:
 
 - a *cycle* is the loop acting on one bar time: ``cycles_run`` counts bar times in the window
   with a champion signal, ``cycles_expected`` the bar times the exchange calendar expects;
@@ -12,6 +13,8 @@ Runs as ``manage.py soak_stack collect`` in the stack's environment; reads only.
   the next bar's open, so by then it must be final (one bar of slack);
 - PnL is recomputed by replaying every fill through ``execution.pnl`` and compared with the
   stored positions and fills, to the cent.
+- ``ledger_breaks``: the books' invariants over the whole book (``execution.ledger``: filled
+  quantity = its fills, status, position = signed fills, cash), through the ledger check.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from execution import pnl
 from execution.choices import OPEN_STATUSES
 from execution.models import Fill, Order, Position
 from execution.selectors import reconciliation_breaks_open_by_kind
+from execution.services import ledger_check
 from marketdata.calendars import expected_bar_starts
 from marketdata.models import Bar, Instrument
 from marketdata.timeframes import timeframe_delta
@@ -143,6 +147,12 @@ def reconciliation_breaks_open() -> dict:
     }
 
 
+def ledger_invariants() -> dict:
+    """The ledger check over the whole book: the number of breaks (must be 0) and each one."""
+    report = ledger_check().as_dict()
+    return {"ledger_breaks": report["ledger_breaks"], "ledger_breaks_detail": report["breaks"]}
+
+
 def latencies(*, start: datetime, end: datetime) -> dict:
     """The slowest trading cycle (task run time) and the slowest bar → signal, in wall
     seconds (the session clock maps market moments back to wall time)."""
@@ -188,6 +198,7 @@ def soak_collect(*, start: datetime, end: datetime, sessions: list[tuple[str, da
         **soak_figures(start=start, end=end),
         **pnl_check(),
         **reconciliation_breaks_open(),
+        **ledger_invariants(),
         **latencies(start=start, end=end),
         "sessions": {
             label: soak_figures(start=opened, end=closed) for label, opened, closed in sessions

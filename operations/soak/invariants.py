@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-MUST_BE_ZERO = ("duplicate_orders", "lost_orders", "reconciliation_breaks_open")
+MUST_BE_ZERO = ("duplicate_orders", "lost_orders", "reconciliation_breaks_open", "ledger_breaks")
 
 
 def soak_failures(report: dict) -> list[str]:

@@ -23,6 +23,8 @@ def test_primary_provider_down_and_the_four_eyes_kill_switch_pass_and_are_record
     assert rows["primary-provider-down"]["passed"] is True, rows["primary-provider-down"]
     assert rows["kill-switch-four-eyes"]["passed"] is True, rows["kill-switch-four-eyes"]
     assert rows["primary-provider-down"]["data_lost"] == 0
+    assert rows["primary-provider-down"]["ledger_breaks"] == 0
+    assert rows["kill-switch-four-eyes"]["ledger_breaks"] == 0
     provider_down = GameDay.objects.get(scenario="primary-provider-down")
     kinds = [event["kind"] for event in provider_down.timeline]
     assert kinds[0] == "inject"

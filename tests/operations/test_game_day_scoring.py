@@ -42,6 +42,12 @@ def test_lost_data_and_lost_or_doubled_orders_fail():
     ]
 
 
+def test_a_ledger_break_after_the_scenario_fails_it():
+    outcome = Outcome(3.0, 10.0, 0, 0, 0, ledger_breaks=1)
+
+    assert game_day_failures(outcome, Expectations()) == ["ledger_breaks is 1, expected at most 0"]
+
+
 def test_the_table_scores_passed_failed_and_skipped_scenarios():
     rows = [
         {"scenario": "a", "passed": True, "time_to_detect_s": 1.0, "time_to_recover_s": 2.0,

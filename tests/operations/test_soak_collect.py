@@ -1,13 +1,18 @@
-"""The soak's figures read from the database: the cycle latency counts only the window's runs."""
+"""The soak's figures read from the database: the cycle latency counts only the window's runs;
+the ledger invariants hold over the whole book."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django_celery_results.models import TaskResult
 
-from operations.soak.collect import latencies
+from execution.models import Order, ReconciliationBreak
+from operations.soak.collect import latencies, ledger_invariants
+from operations.soak.invariants import soak_failures
+from tests.execution.factories import StrategyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,3 +41,18 @@ def test_the_slowest_cycle_is_the_slowest_of_the_window_only():
 
     assert found["max_cycle_latency_s"] == 3.0
     assert found["cycle_task_runs"] == 2
+
+
+def test_an_order_filled_without_its_fills_is_a_ledger_break_that_fails_the_soak(instruments):
+    Order.objects.create(
+        client_order_id="lost-fill", strategy=StrategyFactory(), instrument=instruments[0],
+        side="buy", quantity=Decimal(5), reference_price=Decimal(100), bar_timestamp=OPEN,
+        status="filled", broker="paper",
+    )  # fmt: skip
+
+    figures = ledger_invariants()
+
+    assert figures["ledger_breaks"] == 1
+    assert [item["subject"] for item in figures["ledger_breaks_detail"]] == ["lost-fill"]
+    assert ReconciliationBreak.objects.get().kind == "ledger"
+    assert "ledger_breaks is 1, must be 0" in soak_failures(figures)

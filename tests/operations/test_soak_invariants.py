@@ -9,6 +9,7 @@ CLEAN = {
     "duplicate_orders": 0,
     "lost_orders": 0,
     "reconciliation_breaks_open": 0,
+    "ledger_breaks": 0,
     "pnl_matches": True,
     "cycles_run": 10,
 }
@@ -19,12 +20,16 @@ def test_a_clean_report_has_no_failures():
 
 
 def test_each_must_be_zero_figure_fails_the_soak():
-    report = CLEAN | {"duplicate_orders": 1, "lost_orders": 2, "reconciliation_breaks_open": 3}
+    report = CLEAN | {
+        "duplicate_orders": 1, "lost_orders": 2, "reconciliation_breaks_open": 3,
+        "ledger_breaks": 4,
+    }  # fmt: skip
 
     assert soak_failures(report) == [
         "duplicate_orders is 1, must be 0",
         "lost_orders is 2, must be 0",
         "reconciliation_breaks_open is 3, must be 0",
+        "ledger_breaks is 4, must be 0",
     ]
 
 

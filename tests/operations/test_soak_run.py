@@ -26,6 +26,7 @@ def test_a_one_day_soak_loses_and_doubles_nothing_and_its_pnl_matches(capsys):
     assert report["duplicate_orders"] == 0
     assert report["lost_orders"] == 0
     assert report["reconciliation_breaks_open"] == 0
+    assert report["ledger_breaks"] == 0
     assert report["pnl_matches"] is True
     assert report["realized_pnl_recomputed"] == report["realized_pnl_stored"]
     assert report["bars_expected"] == 2 * 26  # two instruments, 26 fifteen-minute bars
