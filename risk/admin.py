@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 
 from common.admin import ReadOnlyAdmin
 from common.exceptions import TradingOpsError
+from common.numeric import ColumnFormField, NumberRefused, number_parse
 from common.second_factor import SecondFactorAdminMixin, second_factor_require
 from risk import services
 from risk.models import (
@@ -30,6 +31,7 @@ from risk.models import (
     RiskTrip,
     TemporaryLimitOverride,
     TradingStateSetting,
+    limit_spec,
 )
 
 REASON_HELP = "Why you make this change. Recorded with your name and the request ID."
@@ -216,6 +218,12 @@ class RiskLimitForm(forms.ModelForm):
         model = RiskLimit
         fields = ["strategy", "symbol", *LIMIT_FIELDS, "drawdown_halts"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The API's rules and messages (field, limit, unit), not Django's DecimalField's.
+        for name in LIMIT_FIELDS:
+            self.fields[name] = ColumnFormField(limit_spec(name), required=False)
+
 
 @admin.register(RiskLimit)
 class RiskLimitAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
@@ -270,10 +278,23 @@ class RiskLimitAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
 
 class TemporaryOverrideForm(forms.ModelForm):
     field = forms.ChoiceField(choices=[(f, f) for f in LIMIT_FIELDS])
+    # Text, checked in clean() against the chosen limit's column.
+    value = forms.CharField(required=False, help_text="Empty for no limit.")
 
     class Meta:
         model = TemporaryLimitOverride
         fields = ["scope", "key", "field", "value", "expires_at", "reason"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("value"):
+            data["value"] = None
+        elif data.get("field") in LIMIT_FIELDS:
+            try:
+                data["value"] = number_parse(data["value"], limit_spec(data["field"]))
+            except NumberRefused as refused:
+                self.add_error("value", str(refused))
+        return data
 
 
 @admin.register(TemporaryLimitOverride)
