@@ -37,7 +37,7 @@ def test_every_alert_rule_is_valid():
     result = _promtool("check", "rules", "rules/tradingops.yml")
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 18 rules found" in result.stdout
+    assert "SUCCESS: 20 rules found" in result.stdout
 
 
 def test_every_alert_rule_passes_its_unit_tests():
