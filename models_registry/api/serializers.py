@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
+
 from rest_framework import serializers
 
+from common.numeric import ColumnIntegerField, column_spec
 from models_registry.choices import Alias
 from models_registry.models import (
     DatasetSnapshot,
@@ -123,12 +127,22 @@ class AliasCommandSerializer(ModelReasonSerializer):
     alias = serializers.ChoiceField(choices=[Alias.CHALLENGER, Alias.SHADOW])
 
 
+# A version number as ModelVersion.version holds it, from 1 (0 would read as "no version").
+VERSION_NUMBER = replace(
+    column_spec(ModelVersion, "version", unit="(a version number)"),
+    label="to_version",
+    minimum=Decimal(1),
+)
+
+
 class RollbackCommandSerializer(ModelReasonSerializer):
     strategy = serializers.CharField(
         max_length=64, help_text="a strategy name, or the registered model's name"
     )
-    to_version = serializers.IntegerField(
-        required=False, min_value=1, help_text="version number to restore; default the previous"
+    to_version = ColumnIntegerField(
+        VERSION_NUMBER,
+        required=False,
+        help_text="version number to restore; default the previous",
     )
 
 
