@@ -1,4 +1,8 @@
-"""Readiness checks of the components the stack cannot work without."""
+"""Readiness checks of the components the stack cannot work without.
+
+Market data counts among them: a web process that serves while every price is stale would
+show operators a green page over a loop whose orders the guard refuses.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,10 @@ from django.db import connection
 from tradingops.celery import app as celery_app
 
 BROKER_TIMEOUT_S = 2.0
+
+
+class ComponentFailing(Exception):
+    """A check's own verdict: its message is the component's state as operators read it."""
 
 
 def check_database() -> None:
@@ -30,8 +38,17 @@ def check_cache() -> None:
         raise RuntimeError("cache did not return the value it was given")
 
 
+def check_marketdata() -> None:
+    """Fails naming every active instrument whose newest trusted bar is stale."""
+    from marketdata.selectors import instruments_staleness
+
+    stale = sorted(symbol for symbol, found in instruments_staleness().items() if found.stale)
+    if stale:
+        raise ComponentFailing(f"stale: {', '.join(stale)}")
+
+
 def readiness_checks() -> dict[str, Callable[[], None]]:
-    checks = {"database": check_database, "broker": check_broker}
+    checks = {"database": check_database, "broker": check_broker, "marketdata": check_marketdata}
     if settings.REDIS_URL:
         checks["cache"] = check_cache
     return checks
@@ -43,6 +60,8 @@ def readiness() -> dict[str, str]:
     for name, check in readiness_checks().items():
         try:
             check()
+        except ComponentFailing as exc:
+            results[name] = str(exc)
         except Exception as exc:  # any failure means "not ready", with its reason
             results[name] = f"error: {type(exc).__name__}: {exc}"
         else:
@@ -51,8 +70,9 @@ def readiness() -> dict[str, str]:
 
 
 def readiness_detail() -> dict:
-    """State that informs operators without failing readiness (a provider down is a degraded
-    feed with failover, not a web process that cannot serve)."""
+    """State that informs operators without failing readiness by itself (a provider down is a
+    degraded feed with failover; only the stale prices it may cause fail the marketdata
+    component)."""
     from marketdata.selectors import data_health
 
     try:

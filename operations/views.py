@@ -75,7 +75,8 @@ def monitoring_only(view: Callable[[HttpRequest], JsonResponse]) -> Callable:
 @never_cache
 @require_GET
 def health_ready(request: HttpRequest) -> JsonResponse:
-    """Database and broker reachable; 503 naming the failing components otherwise."""
+    """Database and broker reachable, market data fresh; 503 naming the failing components
+    otherwise."""
     components = readiness()
     failing = sorted(name for name, state in components.items() if state != "ok")
     body = {

@@ -189,3 +189,20 @@ def test_metrics_need_the_monitoring_token_unless_public(client, settings):
     )
     settings.METRICS_PUBLIC = True
     assert client.get("/metrics").status_code == 200
+
+
+def test_ready_is_503_naming_market_data_when_prices_are_stale(client, history, frozen_clock):
+    from datetime import timedelta
+
+    fresh = client.get("/health/ready")
+    frozen_clock.advance(timedelta(hours=1))  # market open, no new bars
+
+    stale = client.get("/health/ready")
+
+    assert fresh.status_code == 200
+    assert fresh.json()["components"]["marketdata"] == "ok"
+    assert stale.status_code == 503
+    body = stale.json()
+    assert body["failing"] == ["marketdata"]
+    assert body["components"]["marketdata"] == "stale: AAPL, MSFT, SPY"
+    assert body["detail"]["marketdata"]["stale_instruments"] == ["AAPL", "MSFT", "SPY"]

@@ -35,6 +35,19 @@ def test_staff_see_every_section_of_the_oncall_page(client, operator, strategy):
     assert 'http-equiv="refresh"' in html
 
 
+def test_stale_market_data_reads_red_on_the_oncall_page(client, operator, history, frozen_clock):
+    from datetime import timedelta
+
+    client.force_login(operator)
+    fresh = client.get(URL).content.decode()
+    frozen_clock.advance(timedelta(hours=1))  # market open, no new bars
+
+    stale = client.get(URL).content.decode()
+
+    assert '<td>marketdata</td><td class="ok">ok</td>' in fresh
+    assert '<td>marketdata</td><td class="bad">stale: AAPL, MSFT, SPY</td>' in stale
+
+
 def test_people_who_are_not_staff_are_sent_to_the_login(client, outsider):
     client.force_login(outsider)
 

@@ -155,7 +155,17 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Shared by every process of one run (web, worker children, beat), as Redis would be: the
+    # newest-bar cache, breakers and feed state are written by one process and read by
+    # another, and a per-process memory cache answered the trading cycle with a newest bar
+    # ingest had long replaced (every price "stale" in `make run`).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 
 # django-axes first: it refuses a locked-out username/IP pair before any password is checked.
 AUTHENTICATION_BACKENDS = [

@@ -13,9 +13,13 @@ os.environ.setdefault(
 )
 
 from tradingops.settings.base import *  # noqa: F403
-from tradingops.settings.base import VAR_DIR, env
+from tradingops.settings.base import REDIS_URL, VAR_DIR, env
 
 SECRET_KEY = env.str("SECRET_KEY", default="test-insecure-key")
+if not REDIS_URL:
+    # A cache of this process's own: var/test is shared by concurrent test sessions, whose
+    # fixtures clear the cache.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MODEL_ARTIFACT_DIR = VAR_DIR / "artifacts"
 LOG_FORMAT = "console"
