@@ -7,8 +7,12 @@ INSTALLED := $(VENV)/.installed
 
 # The demo runs market time 12x faster than the wall clock (a 1-minute bar every 5 s) and
 # schedules ingest and trading every 5 s. The anchor is kept in var/ so restarts continue.
+# Its synthetic feed prints a bar every minute, so its equities trade on exchange-calendars'
+# always-open "24/7" calendar: nights and weekends trade too, and a feed that stops at night
+# is stale at once (on XNYS the demo's bars at night counted for nothing).
 VAR := $(or $(TRADINGOPS_VAR_DIR),var)
 DEMO_ENV = TRADINGOPS_CLOCK_SPEED=12 TRADINGOPS_CLOCK_ANCHOR=$$(cat $(VAR)/clock_anchor) \
+	MARKETDATA_EQUITY_CALENDAR=24/7 \
 	SCHEDULE_INGEST_SECONDS=5 SCHEDULE_TRADE_SECONDS=5 PROMETHEUS_MULTIPROC_DIR=$(VAR)/prometheus
 
 # `make run EXECUTION_BROKER=alpaca` trades through the Alpaca protocol against the local
