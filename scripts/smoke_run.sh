@@ -41,7 +41,7 @@ stack_pids() {
   # The process group, and every process started under make run that is still alive (a child
   # that left the group or was orphaned still counts).
   { pgrep -g "$run_pid" 2>/dev/null || true; for pid in "${tree[@]}"; do
-      kill -0 "$pid" 2>/dev/null && echo "$pid"; done; } | sort -u
+      if kill -0 "$pid" 2>/dev/null; then echo "$pid"; fi; done; } | sort -u
 }
 
 env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL setsid make run >"$log" 2>&1 &
