@@ -39,9 +39,11 @@ descendants() {
 
 stack_pids() {
   # The process group, and every process started under make run that is still alive (a child
-  # that left the group or was orphaned still counts).
-  { pgrep -g "$run_pid" 2>/dev/null || true; for pid in "${tree[@]}"; do
-      if kill -0 "$pid" 2>/dev/null; then echo "$pid"; fi; done; } | sort -u
+  # that left the group or was orphaned still counts; a zombie has exited and does not).
+  local pid
+  for pid in $( { pgrep -g "$run_pid" 2>/dev/null || true; printf '%s\n' "${tree[@]}"; } | sort -u); do
+    if [[ "$(ps -o stat= -p "$pid" 2>/dev/null)" =~ ^[^Z] ]]; then echo "$pid"; fi
+  done
 }
 
 env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL setsid make run >"$log" 2>&1 &
