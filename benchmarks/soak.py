@@ -31,7 +31,8 @@ def main() -> int:
         f"--trading-days={size('BENCH_TRADING_DAYS', 14, 1)}",
         f"--instruments={size('BENCH_INSTRUMENTS', 3, 1)}",
         f"--timeframe={os.environ.get('BENCH_TIMEFRAME') or ('1h' if tiny else '15m')}",
-        f"--history-sessions={size('BENCH_HISTORY_SESSIONS', 30, 10)}",
+        # 30 sessions even when tiny: 210 hourly bars are about what training needs.
+        f"--history-sessions={size('BENCH_HISTORY_SESSIONS', 30, 30)}",
         f"--faults={os.environ.get('BENCH_FAULTS', 'none')}",
         "--json",
     ]
