@@ -4,7 +4,8 @@ Every ``manage.py`` command line must name a command whose own parser accepts it
 every ``scripts/*.py`` line must parse with that script's argparse parser; every ``curl`` at
 the TradingOps API must reach a URL that resolves, with a method the view allows and the
 authentication it accepts (a bearer token, never Basic). Lines come from fenced blocks
-(backslash continuations joined) and inline code spans (line breaks inside them joined).
+(backslash continuations joined; a fenced line quoting commands in backticks gives those) and
+inline code spans (line breaks inside them joined).
 
 Doc placeholders become concrete values: ``<TOKEN>``, ``$VAR``, ``$(...)`` and upper-case
 words (``S``, ``N``, ``USER``) become ``1``, or an option's first choice, and ``ISO`` a
@@ -74,7 +75,10 @@ def _snippets(path: Path) -> list[tuple[int, str]]:
             pending += line.rstrip()[:-1] + " "
             prose.append("")
         else:
-            found.append((start or number, pending + line))
+            whole = pending + line
+            # A diagram in a fence quotes its commands in backticks: those are the commands.
+            spans = re.findall(r"`([^`]+)`", whole) or [whole]
+            found += [(start or number, span) for span in spans]
             pending, start = "", 0
             prose.append("")
     text = "\n".join(prose)
