@@ -37,7 +37,7 @@ PROCFILE := Procfile
 BROKER_ENV = EXECUTION_BROKER=$(EXECUTION_BROKER)
 endif
 
-.PHONY: run test lint format requirements ci clean
+.PHONY: run test lint bench-smoke format requirements ci clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=tradingops.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Every benchmark at a tiny size (BENCH_SMOKE=1), each checked for its JSON figures; the
+# PostgreSQL + Redis ones use BENCH_SMOKE_ARGS (--database-url, --broker-url, --redis-url).
+bench-smoke: $(INSTALLED)
+	$(BIN)/python scripts/bench_smoke.py $(BENCH_SMOKE_ARGS)
 
 format: $(INSTALLED)
 	$(BIN)/ruff format .
