@@ -43,7 +43,13 @@ def second_factor_verified(request: HttpRequest | Request) -> bool:
     is_verified = getattr(user, "is_verified", None)
     if is_verified is not None and is_verified():
         return True
-    code = request.headers.get(OTP_HEADER, "").strip()
+    return totp_code_matches(user, request.headers.get(OTP_HEADER, ""))
+
+
+def totp_code_matches(user: Any, code: str) -> bool:
+    """True when ``code`` is a current code of one of the user's confirmed devices (the API's
+    X-OTP-Code check; management commands use it for TRADINGOPS_OTP_CODE)."""
+    code = code.strip()
     # match_token throttles failures per device (django-otp's ThrottlingMixin).
     return bool(code) and match_token(user, code) is not None
 

@@ -58,6 +58,9 @@ class OperationsConfig(AppConfig):
         _register_auditlog()
         audit_sources.connect()
         post_migrate.connect(_grant_role_permissions, sender=self)
+        from operations import command_auth
+
+        command_auth.install()
 
 
 def _register_auditlog() -> None:

@@ -18,6 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django_celery_beat.models import PeriodicTask, PeriodicTasks
 
 from common import clock
+from common.actors import TOKEN_VARIABLE, is_service_account
 from common.exceptions import PermissionRefused, ValidationFailed
 from operations.choices import LifecycleKind, LifecycleOutcome, ShutdownMode
 from operations.choices import ReadinessStatus as Status
@@ -27,6 +28,13 @@ from operations.readiness import CheckResult, check_run, live_trading_allowed
 logger = structlog.get_logger(__name__)
 WORKER_PING_TIMEOUT_S = 1.0
 POLL_INTERVAL_S = 0.5
+# What each action needs, as the API and admin check it for its parts: halting and requesting
+# ACTIVE (request_change), the kill switch (operate_killswitch), the beat schedule.
+SHUTDOWN_PERMISSIONS = {
+    ShutdownMode.GRACEFUL: ("risk.request_change", "django_celery_beat.change_periodictask"),
+    ShutdownMode.EMERGENCY: ("risk.operate_killswitch",),
+}
+STARTUP_PERMISSIONS = ("risk.request_change", "django_celery_beat.change_periodictask")
 
 
 @dataclass
@@ -53,15 +61,16 @@ class LifecycleReport:
         }
 
 
-def _actor_name(actor: AbstractBaseUser | None, actor_name: str) -> str:
-    return actor.get_username() if actor is not None else (actor_name or "system")
+def _lifecycle_require(actor: AbstractBaseUser, permissions: tuple[str, ...], what: str) -> None:
+    missing = [perm for perm in permissions if not actor.has_perm(perm)]
+    if missing:
+        raise PermissionRefused(f"{what} needs the {', '.join(missing)} permission(s)")
 
 
 def _record(
     report: LifecycleReport,
     *,
-    actor: AbstractBaseUser | None,
-    actor_name: str,
+    actor: AbstractBaseUser,
     reason: str,
     request_id: str,
     started_at: Any,
@@ -70,7 +79,7 @@ def _record(
         kind=report.kind,
         mode=report.mode,
         actor=actor,
-        actor_name=_actor_name(actor, actor_name),
+        actor_name=actor.get_username(),
         reason=reason,
         request_id=request_id,
         steps=report.steps,
@@ -219,8 +228,7 @@ def trading_shutdown(
     *,
     mode: str,
     reason: str,
-    actor: AbstractBaseUser | None = None,
-    actor_name: str = "",
+    actor: AbstractBaseUser,
     request_id: str = "",
     order_timeout_s: float | None = None,
     drain_workers: bool = True,
@@ -237,6 +245,7 @@ def trading_shutdown(
         raise ValidationFailed("A reason is required to shut trading down")
     if mode not in ShutdownMode.values:
         raise ValidationFailed(f"Unknown mode {mode!r}: use graceful or emergency")
+    _lifecycle_require(actor, SHUTDOWN_PERMISSIONS[ShutdownMode(mode)], f"A {mode} shutdown")
     started_at = clock.now()
     report = LifecycleReport(kind=LifecycleKind.SHUTDOWN, mode=mode)
     options = {
@@ -257,7 +266,6 @@ def trading_shutdown(
     return _record(
         report,
         actor=actor,
-        actor_name=actor_name,
         reason=reason,
         request_id=request_id,
         started_at=started_at,
@@ -363,13 +371,13 @@ def _resume_trading(report: LifecycleReport, actor: Any, reason: str, request_id
     if row is None or row.state == "ACTIVE":
         report.step("resume_trading", True, "global trading state already ACTIVE")
         return
-    if actor is None:
+    if is_service_account(actor):
         report.outcome = LifecycleOutcome.REFUSED
         report.next_step = (
-            "run trading_startup --actor USERNAME (a user with "
-            "risk.request_change) to request ACTIVE"
+            f"run trading_startup again with an operator's API token in {TOKEN_VARIABLE} "
+            "(a four-eyes request needs a person; see docs/runbooks/restart.md)"
         )
-        report.step("resume_trading", False, f"global state {row.state}: needs a named actor")
+        report.step("resume_trading", False, f"global state {row.state}: needs a person")
         return
     outcome = trading_state_set(
         actor=actor,
@@ -400,8 +408,7 @@ def _resume_trading(report: LifecycleReport, actor: Any, reason: str, request_id
 def trading_startup(
     *,
     reason: str,
-    actor: AbstractBaseUser | None = None,
-    actor_name: str = "",
+    actor: AbstractBaseUser,
     request_id: str = "",
     catch_up: bool = True,
 ) -> LifecycleReport:
@@ -415,8 +422,7 @@ def trading_startup(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("A reason is required to start trading")
-    if actor is not None and not actor.has_perm("risk.request_change"):
-        raise PermissionRefused("trading_startup needs the risk.request_change permission")
+    _lifecycle_require(actor, STARTUP_PERMISSIONS, "trading_startup")
     started_at = clock.now()
     report = LifecycleReport(kind=LifecycleKind.STARTUP)
     if catch_up:
@@ -439,7 +445,6 @@ def trading_startup(
     return _record(
         report,
         actor=actor,
-        actor_name=actor_name,
         reason=reason,
         request_id=request_id,
         started_at=started_at,

@@ -150,6 +150,22 @@ def outsider(django_user_model):
 
 
 @pytest.fixture
+def shell_token(monkeypatch):
+    """Present a person's API token to management commands, as they would at a shell
+    (``TRADINGOPS_API_TOKEN``); returns the token row."""
+    from operations.access import api_token_issue
+
+    def present(user, scope: str = "read_write"):
+        token, secret = api_token_issue(user=user, name="shell", scope=scope)
+        monkeypatch.setenv("TRADINGOPS_API_TOKEN", secret)
+        return token
+
+    monkeypatch.delenv("TRADINGOPS_API_TOKEN", raising=False)
+    monkeypatch.delenv("TRADINGOPS_OTP_CODE", raising=False)
+    return present
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

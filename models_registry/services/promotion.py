@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from common import clock
+from common.actors import is_service_account, person_require
 from common.exceptions import ArtifactIntegrityError, NotFound, ValidationFailed
 from models_registry import drift, gates, metrics
 from models_registry.choices import Alias, PromotionAction
@@ -218,6 +219,7 @@ def model_version_approve(
 ) -> PromotionApproval:
     """Record a four-eyes approval: the approver holds the permission and did not train it."""
     reason = _require_reason(reason, "approve a promotion")
+    person_require(actor, "Approving a promotion")
     if not actor.has_perm(APPROVE_PERMISSION):
         raise ValidationFailed(f"{actor.get_username()} may not approve promotions")
     if _trainer_id(model_version) == actor.pk:
@@ -302,6 +304,8 @@ def _approver(model_version: ModelVersion) -> str | None:
     trainer = _trainer_id(model_version)
     for approval in model_version.approvals.select_related("approved_by"):
         user = approval.approved_by
+        if is_service_account(user):  # never counts, however the row got there
+            continue
         if user.pk != trainer and user.is_active and user.has_perm(APPROVE_PERMISSION):
             return approval.approved_by_name
     return None

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
 from common import clock
+from common.actors import person_require
 from common.exceptions import PermissionRefused, ValidationFailed
 from risk import hooks, metrics
 from risk.choices import (
@@ -89,6 +90,8 @@ def _change_request_create(
     payload: dict[str, Any],
     before: dict[str, Any],
 ) -> ChangeRequest:
+    # Four eyes are two people: a job filing the request would leave one person deciding.
+    person_require(actor, "A four-eyes request")
     now = clock.now()
     request = ChangeRequest.objects.create(
         kind=kind,

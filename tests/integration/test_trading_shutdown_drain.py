@@ -64,15 +64,14 @@ def worker_process():
             process.wait(timeout=30)
 
 
-def test_graceful_shutdown_warm_stops_the_worker_and_records_it(worker_process, operator):
+def test_graceful_shutdown_warm_stops_the_worker_and_records_it(worker_process, desk_operator):
     name, process = worker_process
     periodic_tasks_setup()
 
     report = trading_shutdown(
         mode="graceful",
         reason="maintenance window",
-        actor=None,
-        actor_name="cli:ops",
+        actor=desk_operator,
         order_timeout_s=0,
         drain_timeout_s=30,
     )
@@ -83,5 +82,5 @@ def test_graceful_shutdown_warm_stops_the_worker_and_records_it(worker_process, 
     assert report.outcome == "done"
     assert not PeriodicTask.objects.filter(enabled=True).exists()
     event = TradingLifecycleEvent.objects.get()
-    assert event.actor_name == "cli:ops" and event.outcome == "done"
+    assert event.actor_name == "oscar" and event.outcome == "done"
     assert celery_app.control.ping(destination=[name], timeout=1.0) == []

@@ -273,17 +273,26 @@ def test_rollback_takes_effect_at_the_next_cycle_of_a_running_worker(
 
 
 def test_rollback_model_command_restores_and_records_the_actor(
-    strategy, candidate, champion, lenient_gates, model_operator, capsys
+    strategy, candidate, champion, lenient_gates, model_operator, shell_token, capsys
 ):
     model_version_promote(model_version=candidate, reason="new champion")
+    shell_token(model_operator)
 
     call_command(
-        "rollback_model", "--strategy", strategy.name, "--actor", "dana", "--reason", "drawdown"
+        "rollback_model",
+        "--strategy",
+        strategy.name,
+        "--actor",
+        "dana",
+        "--reason",
+        "drawdown",
+        "--request-id",
+        "req-rb",
     )
 
     assert json.loads(capsys.readouterr().out)["champion"] == str(champion)
     event = PromotionEvent.objects.get(action="rollback")
-    assert (event.actor_name, event.reason) == ("dana", "drawdown")
+    assert (event.actor_name, event.reason, event.request_id) == ("dana", "drawdown", "req-rb")
 
 
 def test_rollback_model_command_to_a_named_version(
@@ -304,8 +313,11 @@ def test_rollback_model_command_reports_errors_plainly(strategy):
         call_command("rollback_model", "--strategy", strategy.name)
 
 
-def test_the_full_cycle_through_the_commands(strategy, model_risk_officer, capsys, settings):
-    """Train, see the gates, approve, promote, shadow the other, roll back."""
+def test_the_full_cycle_through_the_commands(
+    strategy, model_risk_officer, shell_token, monkeypatch, capsys, settings
+):
+    """Train, see the gates, approve (bob, by his token), promote, shadow the other, roll back
+    (svc-models: no token)."""
     settings.MODELS_GATE_MIN_AUC = 0.0
     settings.MODELS_GATE_MAX_BACKTEST_DRAWDOWN = 1.0
     settings.MODELS_GATE_METRIC_TOLERANCE = 1.0
@@ -318,6 +330,7 @@ def test_the_full_cycle_through_the_commands(strategy, model_risk_officer, capsy
         call_command(
             "promote_model", "--strategy", strategy.name, "--model-version", "2", "--reason", "x"
         )
+    shell_token(model_risk_officer)
     call_command(
         "approve_model",
         "--strategy",
@@ -329,6 +342,7 @@ def test_the_full_cycle_through_the_commands(strategy, model_risk_officer, capsy
         "--reason",
         "card reviewed",
     )
+    monkeypatch.delenv("TRADINGOPS_API_TOKEN")
     call_command(
         "promote_model", "--strategy", strategy.name, "--model-version", "2", "--reason", "ok"
     )

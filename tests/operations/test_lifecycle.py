@@ -89,8 +89,10 @@ def test_graceful_shutdown_lets_working_orders_fill_before_the_timeout(
 
 
 def test_emergency_shutdown_engages_the_kill_switch_and_cancels_everything(
-    working_orders, desk_operator, capsys
+    working_orders, desk_operator, shell_token, capsys
 ):
+    shell_token(desk_operator)
+
     call_command(
         "trading_shutdown",
         "--mode",
@@ -114,16 +116,20 @@ def test_emergency_shutdown_engages_the_kill_switch_and_cancels_everything(
     assert PeriodicTask.objects.filter(enabled=True, name="ingest-bars").exists()  # data flows
 
 
-def test_shutdown_needs_a_reason_and_a_permitted_actor(working_orders, outsider):
+def test_shutdown_needs_a_reason_and_a_permitted_actor(
+    working_orders, outsider, desk_operator, shell_token
+):
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="permission"):
-        call_command(
-            "trading_shutdown", "--mode", "emergency", "--reason", "x", "--actor", "charlie"
-        )
+    with pytest.raises(CommandError, match="API token"):  # a name alone proves nothing
+        call_command("trading_shutdown", "--mode", "emergency", "--reason", "x", "--actor", "oscar")
+    shell_token(outsider)
+    with pytest.raises(CommandError, match="operate_killswitch"):
+        call_command("trading_shutdown", "--mode", "emergency", "--reason", "x")
+    shell_token(desk_operator)
     with pytest.raises(CommandError, match="reason"):
         call_command("trading_shutdown", "--mode", "graceful", "--reason", " ")
-    with pytest.raises(CommandError, match="No user named"):
+    with pytest.raises(CommandError, match="does not match"):
         call_command("trading_shutdown", "--mode", "graceful", "--reason", "x", "--actor", "zed")
 
     assert not KillSwitch.objects.filter(engaged=True).exists()
@@ -131,13 +137,14 @@ def test_shutdown_needs_a_reason_and_a_permitted_actor(working_orders, outsider)
 
 
 def test_startup_refuses_while_the_kill_switch_is_engaged_and_says_what_to_do(
-    working_orders, desk_operator, capsys
+    working_orders, desk_operator, shell_token, capsys
 ):
     trading_shutdown(mode="emergency", reason="drill", actor=desk_operator)
     capsys.readouterr()
+    shell_token(desk_operator)
 
     with pytest.raises(SystemExit) as exit_info:
-        call_command("trading_startup", "--reason", "drill over", "--actor", "oscar", "--json")
+        call_command("trading_startup", "--reason", "drill over", "--json")
 
     report = json.loads(capsys.readouterr().out)
     assert exit_info.value.code == 1 and report["outcome"] == "refused"
@@ -147,7 +154,7 @@ def test_startup_refuses_while_the_kill_switch_is_engaged_and_says_what_to_do(
 
 
 def test_startup_after_a_graceful_shutdown_reenables_beat_then_needs_four_eyes(
-    working_orders, desk_operator, risk_officer, capsys
+    working_orders, desk_operator, risk_officer, shell_token, capsys
 ):
     PeriodicTask.objects.filter(name="drift-reports").update(enabled=False)
     trading_shutdown(
@@ -158,6 +165,7 @@ def test_startup_after_a_graceful_shutdown_reenables_beat_then_needs_four_eyes(
         drain_workers=False,
     )
     capsys.readouterr()
+    shell_token(desk_operator)
 
     with pytest.raises(SystemExit) as exit_info:
         call_command("trading_startup", "--reason", "release done", "--actor", "oscar")
@@ -187,21 +195,23 @@ def test_startup_after_a_graceful_shutdown_reenables_beat_then_needs_four_eyes(
     assert _global_state() == "ACTIVE" and again.outcome == "done"
 
 
-def test_startup_refuses_when_a_champion_artifact_is_corrupted(strategy, artifact_dir):
+def test_startup_refuses_when_a_champion_artifact_is_corrupted(
+    strategy, artifact_dir, desk_operator
+):
     champion = strategy.registered_model.versions.get()
     (artifact_dir / champion.artifact_path).write_bytes(b"tampered")
 
-    report = trading_startup(reason="morning", catch_up=False)
+    report = trading_startup(reason="morning", actor=desk_operator, catch_up=False)
 
     assert report.outcome == "refused"
     failed = [s["step"] for s in report.steps if not s["ok"]]
     assert failed == ["champions_verified"]
 
 
-def test_startup_refuses_a_live_broker_until_readiness_passes(strategy, settings):
+def test_startup_refuses_a_live_broker_until_readiness_passes(strategy, settings, desk_operator):
     settings.ALPACA_LIVE_TRADING = True
 
-    report = trading_startup(reason="go live", catch_up=False)
+    report = trading_startup(reason="go live", actor=desk_operator, catch_up=False)
 
     live = next(s for s in report.steps if s["step"] == "live_readiness")
     assert report.outcome == "refused" and not live["ok"]

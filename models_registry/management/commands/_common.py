@@ -1,27 +1,23 @@
-"""Shared parsing for the model registry's commands: strategy → model, actor by username."""
+"""Shared parsing for the model registry's commands: strategy → model, who acts."""
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandParser
 
+from common.actors import ActorRequirement
 from models_registry.models import ModelVersion, RegisteredModel
 from models_registry.selectors import model_version_by_number, registered_model_for_strategy
 
+# Training, promoting, aliases and rollback: what the API lets the ml_engineer role do.
+# Without a person's token the svc-models account acts; the gates still want a person's
+# approval before any promotion.
+MODEL_WORK = ActorRequirement(
+    permissions=("models_registry.promote_model",), service_account="svc-models"
+)
 
-def add_actor(parser: CommandParser) -> None:
-    parser.add_argument("--actor", help="username recorded as the actor (default: system)")
+
+def add_reason(parser: CommandParser) -> None:
     parser.add_argument("--reason", default="", help="why; recorded with the change")
-
-
-def actor(username: str | None) -> AbstractBaseUser | None:
-    if not username:
-        return None
-    try:
-        return get_user_model().objects.get(username=username)
-    except get_user_model().DoesNotExist:
-        raise CommandError(f"No user {username!r}") from None
 
 
 def model_for(strategy: str) -> RegisteredModel:

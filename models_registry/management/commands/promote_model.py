@@ -4,20 +4,21 @@ import json
 
 from django.core.management.base import CommandError, CommandParser
 
-from common.actors import AuditedCommand
+from common.actors import ActorCommand
 from common.exceptions import TradingOpsError
-from models_registry.management.commands._common import actor, add_actor, version_of
+from models_registry.management.commands._common import MODEL_WORK, add_reason, version_of
 from models_registry.services import PromotionBlocked, model_version_promote, promotion_gates
 
 
-class Command(AuditedCommand):
+class Command(ActorCommand):
     help = "Promote a version to champion through the gates (--check only shows the gates)."
+    actor_requirement = MODEL_WORK
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--strategy", required=True, help="strategy (or model) name")
         parser.add_argument("--model-version", type=int, required=True, dest="number")
         parser.add_argument("--check", action="store_true", help="show the gates, change nothing")
-        add_actor(parser)
+        add_reason(parser)
 
     def handle(self, *args: object, **options: object) -> None:
         try:
@@ -28,8 +29,9 @@ class Command(AuditedCommand):
                 return
             model_version_promote(
                 model_version=version,
-                actor=actor(options["actor"]),  # type: ignore[arg-type]
+                actor=self.actor.user,
                 reason=str(options["reason"]),
+                request_id=self.actor.request_id,
             )
         except PromotionBlocked as blocked:
             self.stdout.write(

@@ -4,19 +4,25 @@ import json
 
 from django.core.management.base import CommandError, CommandParser
 
-from common.actors import AuditedCommand
+from common.actors import ActorCommand
 from common.exceptions import TradingOpsError
-from models_registry.management.commands._common import actor, add_actor, model_for, version_of
+from models_registry.management.commands._common import (
+    MODEL_WORK,
+    add_reason,
+    model_for,
+    version_of,
+)
 from models_registry.services import model_version_rollback
 
 
-class Command(AuditedCommand):
+class Command(ActorCommand):
     help = "Restore a strategy's previous champion (or --to VERSION) in one step."
+    actor_requirement = MODEL_WORK
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--strategy", required=True, help="strategy (or model) name")
         parser.add_argument("--to", type=int, help="version number to restore")
-        add_actor(parser)
+        add_reason(parser)
 
     def handle(self, *args: object, **options: object) -> None:
         strategy = str(options["strategy"])
@@ -25,8 +31,9 @@ class Command(AuditedCommand):
             restored = model_version_rollback(
                 registered_model=model_for(strategy),
                 to_version=target,
-                actor=actor(options["actor"]),  # type: ignore[arg-type]
+                actor=self.actor.user,
                 reason=str(options["reason"] or "rollback from the command line"),
+                request_id=self.actor.request_id,
             )
         except TradingOpsError as exc:
             raise CommandError(str(exc)) from exc

@@ -4,15 +4,19 @@ import json
 
 from django.core.management.base import CommandError, CommandParser
 
-from common.actors import AuditedCommand
+from common.actors import ActorCommand
 from common.exceptions import TradingOpsError
-from models_registry.management.commands._common import actor, model_for
+from models_registry.management.commands._common import MODEL_WORK, model_for
 from models_registry.selectors import aliases_of
 from models_registry.services import model_version_train
 
 
-class Command(AuditedCommand):
-    help = "Train a new version as a tracked run (embargoed hold-out, walk-forward, backtest)."
+class Command(ActorCommand):
+    help = (
+        "Train a new version as a tracked run (embargoed hold-out, walk-forward, backtest). It "
+        "becomes champion only through approve_model and promote_model, like any version."
+    )
+    actor_requirement = MODEL_WORK
 
     def add_arguments(self, parser: CommandParser) -> None:
         target = parser.add_mutually_exclusive_group()
@@ -22,10 +26,6 @@ class Command(AuditedCommand):
         parser.add_argument("--symbols", nargs="*", help="train on these symbols only")
         parser.add_argument("--holdout-fraction", type=float)
         parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument("--actor", help="username recorded as the trainer")
-        parser.add_argument(
-            "--promote", action="store_true", help="make it champion if the model has none yet"
-        )
 
     def handle(self, *args: object, **options: object) -> None:
         try:
@@ -46,8 +46,8 @@ class Command(AuditedCommand):
                 holdout_fraction=options["holdout_fraction"],  # type: ignore[arg-type]
                 seed=int(options["seed"]),  # type: ignore[call-overload]
                 params=params,
-                promote=bool(options["promote"]),
-                actor=actor(options["actor"]),  # type: ignore[arg-type]
+                actor=self.actor.user,
+                request_id=self.actor.request_id,
             )
         except TradingOpsError as exc:
             raise CommandError(str(exc)) from exc

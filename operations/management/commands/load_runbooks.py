@@ -1,22 +1,23 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError
 
+from common.actors import ActorCommand, ActorRequirement
 from operations.readiness import readiness_items_load
 from operations.runbooks import alert_rule_problems, runbooks_load
 
 
-class Command(BaseCommand):
+class Command(ActorCommand):
     help = (
         "Load docs/runbooks/*.md into admin (a new version only when a file changed) and the "
         "readiness checklist's items. Idempotent; fails if an alert links a missing runbook."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--actor", default="load_runbooks", help="recorded as loaded_by")
+    # Recorded as loaded_by: the person whose token is presented, else svc-runbooks.
+    actor_requirement = ActorRequirement(service_account="svc-runbooks")
 
     def handle(self, *args: object, **options: object) -> None:
-        report = runbooks_load(actor_name=str(options["actor"]))
+        report = runbooks_load(actor_name=self.actor.name)
         readiness_items_load()
         self.stdout.write(
             f"runbooks: {len(report.created)} created, {len(report.updated)} updated, "

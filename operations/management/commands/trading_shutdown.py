@@ -1,18 +1,17 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from typing import Any
 
+from django.core.management.base import CommandError, CommandParser
+
+from common.actors import ActorCommand, ActorRequirement
 from common.exceptions import TradingOpsError
-from operations.choices import LifecycleOutcome
-from operations.lifecycle import trading_shutdown
-from operations.management.commands._lifecycle_cli import (
-    actor_and_request,
-    add_common_arguments,
-    write_report,
-)
+from operations.choices import LifecycleOutcome, ShutdownMode
+from operations.lifecycle import SHUTDOWN_PERMISSIONS, trading_shutdown
+from operations.management.commands._lifecycle_cli import add_common_arguments, write_report
 
 
-class Command(BaseCommand):
+class Command(ActorCommand):
     help = (
         "Stop trading. graceful: halt new orders, let open orders fill (cancel them after "
         "--order-timeout), stop beat, drain workers (warm shutdown). emergency: engage the "
@@ -40,15 +39,19 @@ class Command(BaseCommand):
             help="do not shut the Celery workers down (graceful)",
         )
 
+    def actor_requirement_for(self, options: dict[str, Any]) -> ActorRequirement:
+        return ActorRequirement(
+            permissions=SHUTDOWN_PERMISSIONS[ShutdownMode(options["mode"])],
+            service_account="svc-lifecycle",
+        )
+
     def handle(self, *args: object, **options: object) -> None:
-        actor, actor_name, request_id = actor_and_request(options)
         try:
             report = trading_shutdown(
                 mode=str(options["mode"]),
                 reason=str(options["reason"]),
-                actor=actor,
-                actor_name=actor_name,
-                request_id=request_id,
+                actor=self.actor.user,
+                request_id=self.actor.request_id,
                 order_timeout_s=options["order_timeout"],
                 drain_timeout_s=options["drain_timeout"],
                 drain_workers=not options["keep_workers"],

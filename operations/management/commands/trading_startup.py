@@ -1,26 +1,26 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from common.actors import ActorCommand, ActorRequirement
 from common.exceptions import TradingOpsError
 from operations.choices import LifecycleOutcome
-from operations.lifecycle import trading_startup
-from operations.management.commands._lifecycle_cli import (
-    actor_and_request,
-    add_common_arguments,
-    write_report,
-)
+from operations.lifecycle import STARTUP_PERMISSIONS, trading_startup
+from operations.management.commands._lifecycle_cli import add_common_arguments, write_report
 
 EXIT_REFUSED = 1
 EXIT_PENDING_APPROVAL = 3
 
 
-class Command(BaseCommand):
+class Command(ActorCommand):
     help = (
         "Pre-open checks (data fresh, brokers reachable, reconciliation clean, champions "
         "verified, kill switch released, readiness when live); when they pass, re-enable the "
         "schedule and resume trading (four-eyes permitting). Exit 1: refused; exit 3: waiting "
         "for a second person's approval. See docs/runbooks/restart.md."
+    )
+    actor_requirement = ActorRequirement(
+        permissions=STARTUP_PERMISSIONS, service_account="svc-lifecycle"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,13 +30,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
-        actor, actor_name, request_id = actor_and_request(options)
         try:
             report = trading_startup(
                 reason=str(options["reason"]),
-                actor=actor,
-                actor_name=actor_name,
-                request_id=request_id,
+                actor=self.actor.user,
+                request_id=self.actor.request_id,
                 catch_up=not options["no_catch_up"],
             )
         except TradingOpsError as exc:
