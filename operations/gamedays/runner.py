@@ -43,6 +43,8 @@ from operations.soak.stack import Stack, stopped_on_termination
 
 POLL_S = 0.5
 SETTLE_BARS = 2
+# How long a scenario waits for the stack its predecessor left to make progress again.
+HEALTHY_WAIT_S = 90
 PROFILE = SoakProfile(trading_days=1, instruments=2, history_sessions=20)
 
 
@@ -160,6 +162,29 @@ def _changes(previous: Observation, current: Observation, timeline: Timeline) ->
         timeline.add("state", f"/health/ready {detail}")
 
 
+def stack_unhealthy(game: GameDayStack, timeout: float = HEALTHY_WAIT_S) -> str | None:
+    """Why the stack cannot start a scenario, or None once it is healthy: every process it
+    started still running, and the loop progressing (ready, both loop tasks succeeding) within
+    ``timeout``. A scenario on a stack its predecessor broke would only report that breakage."""
+    exited = [
+        f"{name} exited ({process.returncode})"
+        for name, process in game.stack.processes.items()
+        if process.poll() is not None
+    ]
+    if exited:
+        return ", ".join(exited)
+    probe, ctx = game.probe(), game.context
+    ctx.state["at_heal"] = current = probe.observe()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(POLL_S)
+        current = probe.observe()
+        if loop_progressing(current, ctx):
+            return None
+    failing = ", ".join(current.failing) or "none"
+    return f"the loop made no progress for {timeout:.0f} s (/health/ready failing: {failing})"
+
+
 def scenario_run(scenario: Scenario, game: GameDayStack) -> GameDay:
     ctx, probe = game.context, game.probe()
     skip = scenario.requires(ctx)
@@ -167,6 +192,10 @@ def scenario_run(scenario: Scenario, game: GameDayStack) -> GameDay:
     if skip:
         return _record(scenario, started, None, Timeline(), {"skipped": skip}, [f"skipped: {skip}"])
     timeline = Timeline()
+    if unhealthy := stack_unhealthy(game):
+        refusal = f"refused: the stack is not healthy before the scenario: {unhealthy}"
+        timeline.add("error", refusal)
+        return _record(scenario, started, None, timeline, {"refused": unhealthy}, [refusal])
     if scenario.precondition is not None:
         waited = time.monotonic()
         detail = _safely(scenario.precondition, ctx, timeline)
@@ -274,7 +303,7 @@ def _record(
         scenario=scenario.name,
         started_at=started,
         finished_at=timezone.now(),
-        passed=None if outcome is None else not failures,
+        passed=None if "skipped" in observed else not failures,  # refused: failed
         time_to_detect_s=outcome and outcome.time_to_detect_s,
         time_to_recover_s=outcome and outcome.time_to_recover_s,
         orders_affected=affected,

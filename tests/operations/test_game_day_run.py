@@ -49,3 +49,26 @@ def test_times_count_from_the_injection_after_a_precondition_wait():
     began, ended = (event["t_s"] for event in timeline.events[:2])
     assert -31 < began <= -30 < ended <= 0  # what came before keeps its place, before zero
     assert 0 <= injected_at < 1  # detection and recovery count from here
+
+
+@pytest.mark.django_db
+def test_a_scenario_on_a_stack_its_predecessor_left_broken_is_refused_not_run():
+    import subprocess
+    import sys
+    from types import SimpleNamespace
+
+    from operations.gamedays.runner import scenario_run
+    from operations.gamedays.scenarios import scenario_get
+
+    dead = subprocess.Popen([sys.executable, "-c", "raise SystemExit(1)"])
+    dead.wait(timeout=30)
+    stack = SimpleNamespace(processes={"worker": dead})
+    game = SimpleNamespace(stack=stack, context=SimpleNamespace(stack=stack), probe=lambda: None)
+
+    result = scenario_run(scenario_get("beat-stopped"), game)
+
+    assert result.passed is False
+    assert result.failures == [
+        "refused: the stack is not healthy before the scenario: worker exited (1)"
+    ]
+    assert [event["kind"] for event in result.timeline] == ["error"]  # nothing injected

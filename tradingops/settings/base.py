@@ -146,12 +146,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env_secret("REDIS_URL")
+# Every Redis client (cache, risk-state version, Celery broker) bounds its waits: a Redis that
+# restarts, or vanishes behind a TCP connection nobody closed, becomes an error the caller
+# handles (the guard fails closed, the worker reconnects), never a read that blocks forever.
+REDIS_CLIENT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT_S", default=5.0),
+    "socket_keepalive": True,
+    "health_check_interval": 10,  # PING a connection idle that long before trusting it
+    "retry_on_timeout": True,
+}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tradingops",
+            "OPTIONS": REDIS_CLIENT_OPTIONS,
         }
     }
 else:
@@ -233,9 +244,20 @@ if EMBEDDED_BROKER:
         "rejected_folder": str(BROKER_DIR / "rejected"),  # files that do not decode, kept
         "store_processed": False,
     }
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # kombu's own checks of its BRPOP and pub/sub connections run every health_check_interval.
+    CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_CLIENT_OPTIONS)
+# After a broker restart the worker and beat keep reconnecting (2, 4, ... 30 s apart) for as
+# long as it takes, instead of giving up after 100 attempts and leaving a process that runs
+# but consumes nothing.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Counts the messages a worker throws away (tradingops_broker_messages_rejected_total).
 CELERY_WORKER_CONSUMER = "tradingops.broker:Consumer"
-CELERY_RESULT_BACKEND = "django-db"
+# django-celery-results' backend, retrying on a fresh connection after the database restarted:
+# an error there in the worker's main process would stop the worker (tradingops/results.py).
+CELERY_RESULT_BACKEND = "tradingops.results:DatabaseBackend"
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
 CELERY_RESULT_EXTENDED = True
 CELERY_CACHE_BACKEND = "django-cache"
 CELERY_ACCEPT_CONTENT = ["json"]
