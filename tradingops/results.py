@@ -23,6 +23,8 @@ from django_celery_results.backends.database import DatabaseBackend as _Database
 
 class DatabaseBackend(_DatabaseBackend):
     def exception_safe_to_retry(self, exc: Exception) -> bool:
+        if connection.in_atomic_block:
+            return False  # a retry inside the caller's transaction could never reconnect
         if isinstance(exc, InterfaceError | OperationalError):
             connection.close()  # the next attempt connects again
             return True
