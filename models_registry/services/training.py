@@ -213,7 +213,9 @@ def model_version_train(
     cost-aware backtest), walk forward, and score the current champion on the same hold-out;
     5. store the artifact under its sha256 and register the version; 6. close the run.
     A failure closes the run as failed with its error, then re-raises.
-    ``promote`` only bootstraps a model that has no champion yet (see promotion services).
+    ``promote`` bootstraps a model that has no champion yet, without gates or approval: only
+    for the demo and soak seeds of their own databases, tests and benchmarks. No command, API
+    view or admin action passes it; a real first champion goes through model_version_promote.
     """
     params = _params(
         params, seed, regularisation, holdout_fraction or settings.MODELS_HOLDOUT_FRACTION
