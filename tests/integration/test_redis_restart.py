@@ -8,15 +8,18 @@ started again empty. Orders sent afterwards must be consumed and rejected for th
 neither "state unavailable" (a version store that stays unreadable) nor approved (a worker
 still trusting the state it cached before the restart).
 
-Meanwhile every database connection of the worker is dropped (a database restart, as the
-worker sees it), and a message arrives expired afterwards: the worker's main process records it
-as revoked on its dropped connection, which used to stop the worker (tradingops/results.py).
+Redis goes away while a task (acknowledged late) is still running, which used to stop the
+worker as it closed its channel (tradingops/redis_broker.py). Meanwhile every database
+connection of the worker is dropped (a database restart, as the worker sees it), and a message
+arrives expired afterwards: the worker's main process records it as revoked on its dropped
+connection, which used to stop the worker too (tradingops/results.py).
 
 It needs PostgreSQL: a worker process cannot share pytest's in-memory SQLite test database.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -29,8 +32,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 import pytest
 import redis
+from celery.result import AsyncResult
 from django.conf import settings
 from django.db import connection
 
@@ -44,7 +49,7 @@ from tradingops.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server") or "redis-server"
-REDIS_PORTS = range(18500, 18600)  # kept clear of the shared Redis other runs use
+REDIS_PORTS = range(18550, 18600)  # clear of the shared Redis and of game-day stacks
 # A deadline that includes the worker starting (Django, the pool) on a busy machine.
 TASK_TIMEOUT_S = 120
 pytestmark = [
@@ -158,6 +163,14 @@ def redis_cache(settings, private_redis: PrivateRedis) -> None:
     settings.RISK_STATE_VERSION_STORE = "cache"
 
 
+@contextlib.contextmanager
+def _bars_locked() -> Iterator[None]:
+    """Hold a lock on the bars from another connection: a task that reads a price waits."""
+    with psycopg.connect(_database_url()) as locker:
+        locker.execute("LOCK TABLE marketdata_bar IN ACCESS EXCLUSIVE MODE")
+        yield
+
+
 def _drop_other_connections() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -179,6 +192,15 @@ def _expired(strategy, instrument, private_redis: PrivateRedis) -> None:
     while result.state != "REVOKED" and time.monotonic() < deadline:
         time.sleep(0.2)
     assert result.state == "REVOKED"
+
+
+def _send(strategy, instrument, private_redis: PrivateRedis, n: int) -> AsyncResult:
+    url = f"redis://127.0.0.1:{private_redis.port}/0"
+    kwargs = {"strategy_id": strategy.pk, "instrument_id": instrument.pk, "side": "buy",
+              "quantity": str(n + 1),
+              "placed_at": (datetime.now(tz=UTC) + timedelta(seconds=n)).isoformat()}  # fmt: skip
+    with celery_app.connection_for_write(url) as broker:
+        return submit_order.apply_async(kwargs=kwargs, connection=broker)
 
 
 def _submit(strategy, instrument, private_redis: PrivateRedis, first: int, count: int) -> list:
@@ -216,7 +238,15 @@ def test_a_worker_consumes_and_reads_fresh_risk_state_after_redis_restarts_empty
     before = _submit(strategy, instrument, private_redis, 0, 2)
     assert [r["status"] for r in before] == ["new", "new"]  # the worker cached this state
 
-    private_redis.stop()
+    with _bars_locked():
+        in_flight = _send(strategy, instrument, private_redis, 50)
+        deadline = time.monotonic() + TASK_TIMEOUT_S
+        while in_flight.state != "STARTED" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert in_flight.state == "STARTED"
+        private_redis.stop()  # while a task acknowledged late runs: its ack has no broker
+    # It finishes (its cache calls may fail: Redis is down), acknowledged to no broker.
+    in_flight.get(timeout=TASK_TIMEOUT_S, propagate=False)
     _drop_other_connections()
     kill_switch_engage(actor=operator, reason="engaged while Redis is down")
     private_redis.start()

@@ -245,6 +245,8 @@ if EMBEDDED_BROKER:
         "store_processed": False,
     }
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # kombu's, except that losing Redis mid-task no longer stops the worker (its docstring).
+    CELERY_BROKER_TRANSPORT = "tradingops.redis_broker:Transport"
     # kombu's own checks of its BRPOP and pub/sub connections run every health_check_interval.
     CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_CLIENT_OPTIONS)
 # After a broker restart the worker and beat keep reconnecting (2, 4, ... 30 s apart) for as
