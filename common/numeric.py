@@ -20,6 +20,8 @@ from typing import Any
 from django import forms
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
@@ -183,6 +185,7 @@ class DecimalJSONParser(JSONParser):
             raise ParseError(f"JSON parse error - {exc}") from None
 
 
+@extend_schema_field(OpenApiTypes.DECIMAL)
 class ColumnDecimalField(serializers.Field):
     """DRF input field for one column: JSON numbers and strings alike, refused (400, naming
     the field, limit and unit) when the column cannot hold them exactly."""
@@ -202,6 +205,7 @@ class ColumnDecimalField(serializers.Field):
         return str(value)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ColumnIntegerField(ColumnDecimalField):
     """``ColumnDecimalField`` for an integer column: hands the service an ``int``."""
 

@@ -14,8 +14,9 @@ AUDIT_PERMISSIONS = {
     "risk_officer": ("view_auditevent", "view_auditchainverification"),
     "admin": ("view_auditevent", "view_auditchainverification", "view_auditcheckpoint"),
 }
-# The operating records: every role reads runbooks, the readiness checklist, game days and
-# soak runs; operators and risk officers open and work incidents; compliance reads them all.
+# The operating records: every role reads runbooks, the readiness checklist, game days, soak
+# runs, backups and restore drills; operators and risk officers open and work incidents;
+# compliance reads them all.
 _OPERATING_RECORDS = (
     "view_runbook",
     "view_runbookversion",
@@ -23,6 +24,8 @@ _OPERATING_RECORDS = (
     "view_gameday",
     "view_soakrun",
     "view_soakdailyreport",
+    "view_databasebackup",
+    "view_restoredrill",
 )
 _INCIDENT_WORK = ("view_incident", "add_incident", "change_incident")
 OPERATING_PERMISSIONS = {

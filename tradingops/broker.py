@@ -153,6 +153,16 @@ class Transport(filesystem.Transport):
 
     Channel = Channel
 
+    def establish_connection(self) -> Any:
+        # Connecting is opening folders: a missing or read-only one (var/ deleted, a full or
+        # read-only disk) fails here, so /health/ready reports it instead of tasks vanishing.
+        options = self.client.transport_options
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "staging_folder"):
+            folder = options.get(key)
+            if folder and not (os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK)):
+                raise OSError(f"broker folder {folder} ({key}) is not a writable directory")
+        return super().establish_connection()
+
 
 class Consumer(CeleryConsumer):
     """Celery's consumer, counting the messages it throws away (``CELERY_WORKER_CONSUMER``):

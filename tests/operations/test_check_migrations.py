@@ -59,7 +59,9 @@ def test_record_writes_every_migration_on_disk_and_keeps_approved_marks(tmp_path
     assert json.loads(path.read_text()) == recorded
     assert recorded["release"] == "2026.12.0"
     assert recorded["approved_incompatible"] == {"a.0002_x": "contract"}
-    assert recorded["released"]["operations"] == "0001_initial"
+    on_disk = sorted(name for app, name in check.project_migrations() if app == "operations")
+    assert recorded["released"]["operations"] == on_disk[-1]
+    assert recorded["released_sha256"].keys() >= {f"operations.{n}" for n in on_disk}
     assert check.unreleased(recorded) == []
 
 

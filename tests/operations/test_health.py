@@ -23,10 +23,20 @@ def test_ready_reports_each_component_ok(client):
     assert body["failing"] == []
 
 
-def test_ready_is_503_and_names_the_broker_when_it_is_unreachable(client, monkeypatch):
-    # A real connection attempt to a port where nothing listens. Celery reads this variable
-    # before its own configuration, so it wins on every broker the suite runs on.
-    monkeypatch.setenv("CELERY_BROKER_WRITE_URL", "redis://127.0.0.1:9/0")
+def test_ready_is_503_and_names_the_broker_when_it_is_unreachable(
+    client, monkeypatch, settings, tmp_path
+):
+    from tradingops.celery import app as celery_app
+
+    if settings.EMBEDDED_BROKER:
+        # The embedded broker is its folders: var/ deleted under a running stack.
+        options = dict(celery_app.conf.broker_transport_options)
+        options["data_folder_in"] = options["data_folder_out"] = str(tmp_path / "gone")
+        monkeypatch.setitem(celery_app.conf, "broker_transport_options", options)
+    else:
+        # A real connection attempt to a port where nothing listens. Celery reads this
+        # variable before its own configuration, so it wins over the configured URL.
+        monkeypatch.setenv("CELERY_BROKER_WRITE_URL", "redis://127.0.0.1:9/0")
 
     response = client.get("/health/ready")
 

@@ -91,9 +91,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     "tradingops.middleware.RequestIdHeaderMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
     # Inside the one above (so its JSON keeps X-Request-ID): errors under /api/ are JSON.
     "tradingops.middleware.ApiJsonErrorsMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
