@@ -26,7 +26,7 @@ from execution.brokers.contract import (
 class MemoryBroker:
     name = "memory"
 
-    def __init__(self, *, cash: Decimal = Decimal("100000")) -> None:
+    def __init__(self, *, cash: Decimal = Decimal("100000"), id_prefix: str = "") -> None:
         self.orders: dict[str, BrokerOrder] = {}  # by broker order id
         self.executions: list[BrokerFill] = []
         self.cash = cash
@@ -34,6 +34,9 @@ class MemoryBroker:
         self.submits = 0  # orders the broker accepted
         self.fault = ""  # "timeout_after_accept" | "timeout_before_accept" | "reject"
         self._ids = itertools.count(1)
+        # Ids are unique per broker; a prefix keeps several brokers' ids apart in one database
+        # (a real broker's ids are unique for good, and a repeated execution id is a duplicate).
+        self._prefix = id_prefix
 
     # -- the contract ---------------------------------------------------------------------
     def submit(self, request: OrderRequest) -> BrokerOrder:
@@ -45,7 +48,7 @@ class MemoryBroker:
         if self.fault == "reject":
             raise BrokerRejected("insufficient buying power", code="40310000", status=403)
         order = BrokerOrder(
-            broker_order_id=f"mem-{next(self._ids)}",
+            broker_order_id=f"{self._prefix}mem-{next(self._ids)}",
             client_order_id=request.client_order_id,
             symbol=request.symbol,
             side=request.side,
@@ -108,7 +111,7 @@ class MemoryBroker:
         order = self.order_by_client_id(client_order_id)
         filled = order.filled_quantity + Decimal(quantity)
         fill = BrokerFill(
-            broker_fill_id=f"exec-{next(self._ids)}",
+            broker_fill_id=f"{self._prefix}exec-{next(self._ids)}",
             quantity=Decimal(quantity),
             price=Decimal(price),
             fee=Decimal(fee),
@@ -133,7 +136,7 @@ class MemoryBroker:
 
     def plant_order(self, client_order_id: str, symbol: str, quantity: str = "1") -> BrokerOrder:
         order = BrokerOrder(
-            broker_order_id=f"mem-{next(self._ids)}", client_order_id=client_order_id,
+            broker_order_id=f"{self._prefix}mem-{next(self._ids)}", client_order_id=client_order_id,
             symbol=symbol, side="buy", quantity=Decimal(quantity), filled_quantity=Decimal(0),
             average_fill_price=None, status="new",
         )  # fmt: skip
