@@ -72,10 +72,15 @@ class ColumnSpec:
 
 
 def column_spec(model: type[models.Model], field_name: str, *, unit: str) -> ColumnSpec:
-    """The storage rules of ``model.field_name`` (a DecimalField or an integer field)."""
+    """The storage rules of ``model.field_name`` (a DecimalField, FloatField or an integer
+    field)."""
     field = model._meta.get_field(field_name)
     bounds: dict[str, Any] = {}
-    if isinstance(field, models.DecimalField):
+    if isinstance(field, models.FloatField):
+        # A double keeps 15 significant digits; a 16th would come back rounded.
+        digits, places = 2 * SQLITE_DECIMAL_DIGITS, SQLITE_DECIMAL_DIGITS
+        bounds["significant_digits"] = SQLITE_DECIMAL_DIGITS
+    elif isinstance(field, models.DecimalField):
         digits, places = field.max_digits, field.decimal_places
         # SQLite keeps a decimal as a double and Django reads it back with 15 significant
         # digits; the same limit on PostgreSQL keeps one API contract on both databases.
@@ -120,6 +125,8 @@ def number_parse(raw: object, spec: ColumnSpec) -> Decimal:
     """``raw`` (text, int, Decimal or float) as the Decimal its column stores exactly, or
     ``NumberRefused`` saying why not."""
     value = _as_decimal(raw, spec)
+    # Bounds first: an integer column's range (2147483647) says more than its digit count.
+    _check_bounds(value, spec, raw)
     if abs(value) > spec.largest:
         raise NumberRefused(
             f"{spec.label} is at most {spec.largest:f} {spec.unit} (the column holds "
@@ -141,7 +148,6 @@ def number_parse(raw: object, spec: ColumnSpec) -> Decimal:
             f"{spec.label} keeps at most {spec.significant_digits} significant digits, "
             f"not {raw} ({spec.unit})"
         )
-    _check_bounds(value, spec, raw)
     return value
 
 
@@ -234,15 +240,45 @@ class ColumnFormField(forms.Field):
             raise forms.ValidationError(str(refused), code="invalid") from None
 
 
-def column_argument(spec: ColumnSpec) -> Any:
-    """An argparse ``type=`` for a command option stored in (or looked up by) this column;
-    a refusal is a usage error naming the option's field, limit and unit."""
+def range_spec(
+    label: str,
+    unit: str,
+    *,
+    minimum: int | str,
+    maximum: int | str,
+    decimal_places: int = 0,
+    minimum_exclusive: bool = False,
+    maximum_exclusive: bool = False,
+) -> ColumnSpec:
+    """The rules of a number no column stores (a port, a timeout, a count of sessions): its
+    range and how many decimal places it is given in. Digits follow from the maximum, so a
+    value past it is refused by its range, never by a digit count the user cannot see."""
+    low, high = Decimal(minimum), Decimal(maximum)
+    whole_digits = len(str(int(max(abs(low), abs(high)))))
+    return ColumnSpec(
+        label,
+        unit,
+        max_digits=whole_digits + 1 + decimal_places,
+        decimal_places=decimal_places,
+        minimum=low,
+        minimum_exclusive=minimum_exclusive,
+        maximum=high,
+        maximum_exclusive=maximum_exclusive,
+    )
 
-    def parse(text: str) -> int | Decimal:
+
+def column_argument(spec: ColumnSpec, *, as_float: bool = False) -> Any:
+    """An argparse ``type=`` for a command option stored in (or looked up by) this column;
+    a refusal is a usage error (exit 2) naming the option, the limit and the unit.
+    ``as_float`` hands the command a float, for an option a service takes as one."""
+
+    def parse(text: str) -> int | float | Decimal:
         try:
             value = number_parse(text, spec)
         except NumberRefused as refused:
             raise argparse.ArgumentTypeError(str(refused)) from None
+        if as_float:
+            return float(value)
         return int(value) if spec.decimal_places == 0 else value
 
     parse.__name__ = spec.label  # argparse names the type in "invalid <name> value"

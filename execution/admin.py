@@ -1,7 +1,11 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
 from common.admin import ReadOnlyAdmin
+from common.numeric import ColumnFormField, column_spec
 from execution.models import (
     Fill,
     Order,
@@ -16,8 +20,31 @@ from execution.services.reconciliation import PERM_RESOLVE
 from risk.admin import _request_id, reason_action
 
 
+class StrategyForm(forms.ModelForm):
+    """Numbers checked against their columns with the API's messages: Django's own fields
+    would let SQLite round a 20-digit notional and leave the CHECKs to an unnamed error."""
+
+    class Meta:
+        model = Strategy
+        fields = [
+            "name", "registered_model", "notional_per_trade", "min_confidence", "enabled",
+            "instruments",
+        ]  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, unit in (
+            ("notional_per_trade", "in the account currency"),
+            ("min_confidence", "(a probability)"),
+        ):
+            required = self.fields[name].required
+            self.fields[name] = ColumnFormField(column_spec(Strategy, name, unit=unit))
+            self.fields[name].required = required
+
+
 @admin.register(Strategy)
 class StrategyAdmin(admin.ModelAdmin):
+    form = StrategyForm
     list_display = ["name", "registered_model", "notional_per_trade", "min_confidence", "enabled"]
     list_filter = ["enabled", "registered_model"]
     list_select_related = ["registered_model"]

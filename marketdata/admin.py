@@ -10,15 +10,31 @@ from django.template.response import TemplateResponse
 
 from common.admin import ReadOnlyAdmin
 from common.exceptions import ValidationFailed
+from common.numeric import ColumnFormField, column_spec
 from marketdata.choices import BarStatus
 from marketdata.models import Bar, BarReview, Instrument, ProviderEvent
 from marketdata.selectors import instrument_staleness
 from marketdata.services import bar_discard, bar_release
 
 
+class InstrumentForm(forms.ModelForm):
+    """lot_size checked against its column (digits, places, > 0) with a message naming it."""
+
+    lot_size = ColumnFormField(column_spec(Instrument, "lot_size", unit="units of the instrument"))
+
+    class Meta:
+        model = Instrument
+        fields = [
+            "symbol", "name", "asset_class", "exchange", "exchange_timezone", "lot_size",
+            "active", "providers", "calendar",
+        ]  # fmt: skip
+
+
 @admin.register(Instrument)
 class InstrumentAdmin(admin.ModelAdmin):
     """Staleness is computed from the newest-bar cache, so the list stays cheap."""
+
+    form = InstrumentForm
 
     list_display = [
         "symbol",

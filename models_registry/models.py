@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from common.exceptions import ValidationFailed
 from common.models import AppendOnlyModel, BaseModel
+from common.numeric import ColumnSpec, column_spec
 from marketdata.choices import Timeframe
 from marketdata.models import Instrument
 from models_registry.choices import (
@@ -368,3 +372,17 @@ class Signal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument_id} {self.direction} @ {self.bar_timestamp:%Y-%m-%d %H:%M}"
+
+
+def version_number_spec(label: str) -> ColumnSpec:
+    """A version number as ModelVersion.version holds it, from 1 (0 would read as "no
+    version"): the API's to_version and the commands' --model-version and --to."""
+    spec = column_spec(ModelVersion, "version", unit="(a version number)")
+    return replace(spec, label=label, minimum=Decimal(1))
+
+
+def training_seed_spec(label: str) -> ColumnSpec:
+    """A training seed as TrainingRun.seed holds it; not negative, since scikit-learn's
+    random_state refuses a negative seed only after the run has started."""
+    spec = column_spec(TrainingRun, "seed", unit="(a random seed)")
+    return replace(spec, label=label, minimum=Decimal(0))

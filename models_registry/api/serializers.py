@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-from dataclasses import replace
-from decimal import Decimal
-
 from rest_framework import serializers
 
-from common.numeric import ColumnIntegerField, column_spec
+from common.numeric import ColumnIntegerField
 from models_registry.choices import Alias
 from models_registry.models import (
     DatasetSnapshot,
@@ -14,6 +11,7 @@ from models_registry.models import (
     PromotionApproval,
     Signal,
     TrainingRun,
+    version_number_spec,
 )
 
 
@@ -127,12 +125,7 @@ class AliasCommandSerializer(ModelReasonSerializer):
     alias = serializers.ChoiceField(choices=[Alias.CHALLENGER, Alias.SHADOW])
 
 
-# A version number as ModelVersion.version holds it, from 1 (0 would read as "no version").
-VERSION_NUMBER = replace(
-    column_spec(ModelVersion, "version", unit="(a version number)"),
-    label="to_version",
-    minimum=Decimal(1),
-)
+VERSION_NUMBER = version_number_spec("to_version")
 
 
 class RollbackCommandSerializer(ModelReasonSerializer):

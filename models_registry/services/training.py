@@ -15,11 +15,18 @@ from django.db.models import Max
 
 from common import clock
 from common.exceptions import ArtifactIntegrityError, ValidationFailed
+from common.numeric import NumberRefused, number_parse, range_spec
 from marketdata.timeframes import timeframe_delta
 from models_registry import artifacts, backtest, inference, training
 from models_registry.choices import Alias, TrainingStatus
 from models_registry.features import FEATURE_NAMES
-from models_registry.models import DatasetSnapshot, ModelVersion, RegisteredModel, TrainingRun
+from models_registry.models import (
+    DatasetSnapshot,
+    ModelVersion,
+    RegisteredModel,
+    TrainingRun,
+    training_seed_spec,
+)
 from models_registry.selectors import model_version_for_alias
 from models_registry.services.datasets import dataset_frame_load, dataset_snapshot_build
 
@@ -28,6 +35,28 @@ logger = structlog.get_logger(__name__)
 LIBRARIES = ("scikit-learn", "numpy", "pandas", "scipy", "pyarrow", "joblib", "Django")
 PARAM_NAMES = {"C", "regularisation", "seed", "holdout_fraction", "embargo_bars"}
 _code_version: str | None = None
+
+# What each hyperparameter may be: checked before the run row is written, so a seed the
+# column cannot hold or a NaN regularisation is refused with its name, never a failed run
+# with a database or scikit-learn traceback.
+HOLDOUT_FRACTION = range_spec(
+    "holdout_fraction",
+    "(a fraction of the rows)",
+    minimum=0,
+    maximum=1,
+    decimal_places=6,
+    minimum_exclusive=True,
+    maximum_exclusive=True,
+)
+PARAM_SPECS = {
+    "C": range_spec(
+        "C", "(inverse regularisation)", minimum=0, maximum=10**6, decimal_places=10,
+        minimum_exclusive=True,
+    ),
+    "seed": training_seed_spec("seed"),
+    "holdout_fraction": HOLDOUT_FRACTION,
+    "embargo_bars": range_spec("embargo_bars", "bars", minimum=0, maximum=100_000),
+}  # fmt: skip
 
 
 def code_version() -> str:
@@ -152,9 +181,12 @@ def _params(overrides: dict | None, seed: int, regularisation: float, holdout: f
         if key not in PARAM_NAMES:
             raise ValidationFailed(f"Unknown hyperparameter {key!r}; known: {sorted(PARAM_NAMES)}")
         params["C" if key == "regularisation" else key] = value
-    params["C"], params["seed"] = float(params["C"]), int(params["seed"])
-    params["holdout_fraction"] = float(params["holdout_fraction"])
-    params["embargo_bars"] = int(params["embargo_bars"])
+    for key, spec in PARAM_SPECS.items():
+        try:
+            value = number_parse(params[key], spec)
+        except NumberRefused as refused:
+            raise ValidationFailed(str(refused)) from None
+        params[key] = int(value) if spec.decimal_places == 0 else float(value)
     return params
 
 

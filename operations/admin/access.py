@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.validators import MaxValueValidator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -26,15 +27,21 @@ from operations.models import ApiToken
 
 
 class ApiTokenForm(forms.ModelForm):
-    days = forms.IntegerField(
-        min_value=1,
-        initial=settings.API_TOKEN_DEFAULT_DAYS,
-        help_text="Days until the token expires.",
-    )
+    days = forms.IntegerField(min_value=1, help_text="Days until the token expires.")
 
     class Meta:
         model = ApiToken
         fields = ["user", "name", "scope"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The service's bound, read when the form is built (settings may change): past it
+        # api_token_issue refuses in save_model, which the admin shows as a server error.
+        days = self.fields["days"]
+        days.max_value = settings.API_TOKEN_MAX_DAYS
+        days.validators.append(MaxValueValidator(settings.API_TOKEN_MAX_DAYS))
+        days.widget.attrs["max"] = settings.API_TOKEN_MAX_DAYS
+        days.initial = settings.API_TOKEN_DEFAULT_DAYS
 
 
 @admin.register(ApiToken)

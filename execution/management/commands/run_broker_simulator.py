@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from common.numeric import column_argument, range_spec
 from execution.simulator import simulator_server_build
 
 
@@ -20,7 +21,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=18100)
+        parser.add_argument(
+            "--port",
+            type=column_argument(range_spec("--port", "(a TCP port)", minimum=0, maximum=65535)),
+            default=18100,
+        )
         parser.add_argument("--db-path", default=None, help="default: ALPACA_SIMULATOR_DB_PATH")
 
     def handle(self, *args: Any, **options: Any) -> None:

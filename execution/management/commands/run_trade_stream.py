@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from prometheus_client import REGISTRY, CollectorRegistry, multiprocess, start_http_server
 
+from common.numeric import column_argument, range_spec
 from execution.brokers.alpaca_stream import trade_stream_build, trade_stream_run, trade_stream_stop
 
 
@@ -24,7 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--url", help="stream URL (default: ALPACA_TRADING_STREAM_URL)")
         parser.add_argument(
             "--metrics-port",
-            type=int,
+            type=column_argument(
+                range_spec("--metrics-port", "(a TCP port)", minimum=0, maximum=65535)
+            ),
             default=settings.TRADE_STREAM_METRICS_PORT,
             help="serve this process's metrics on 127.0.0.1:PORT (0: off)",
         )

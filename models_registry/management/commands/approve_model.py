@@ -6,7 +6,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from common.actors import ActorCommand, ActorRequirement
 from common.exceptions import TradingOpsError
-from models_registry.management.commands._common import version_of
+from models_registry.management.commands._common import version_argument, version_of
 from models_registry.services import model_version_approve
 from models_registry.services.promotion import APPROVE_PERMISSION
 
@@ -23,7 +23,12 @@ class Command(ActorCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--strategy", required=True, help="strategy (or model) name")
-        parser.add_argument("--model-version", type=int, required=True, dest="number")
+        parser.add_argument(
+            "--model-version",
+            type=version_argument("--model-version"),
+            required=True,
+            dest="number",
+        )
         parser.add_argument("--reason", required=True)
 
     def handle(self, *args: object, **options: object) -> None:

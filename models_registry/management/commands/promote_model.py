@@ -6,7 +6,12 @@ from django.core.management.base import CommandError, CommandParser
 
 from common.actors import ActorCommand
 from common.exceptions import TradingOpsError
-from models_registry.management.commands._common import MODEL_WORK, add_reason, version_of
+from models_registry.management.commands._common import (
+    MODEL_WORK,
+    add_reason,
+    version_argument,
+    version_of,
+)
 from models_registry.services import PromotionBlocked, model_version_promote, promotion_gates
 
 
@@ -16,7 +21,12 @@ class Command(ActorCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--strategy", required=True, help="strategy (or model) name")
-        parser.add_argument("--model-version", type=int, required=True, dest="number")
+        parser.add_argument(
+            "--model-version",
+            type=version_argument("--model-version"),
+            required=True,
+            dest="number",
+        )
         parser.add_argument("--check", action="store_true", help="show the gates, change nothing")
         add_reason(parser)
 

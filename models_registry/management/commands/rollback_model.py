@@ -10,6 +10,7 @@ from models_registry.management.commands._common import (
     MODEL_WORK,
     add_reason,
     model_for,
+    version_argument,
     version_of,
 )
 from models_registry.services import model_version_rollback
@@ -21,13 +22,13 @@ class Command(ActorCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--strategy", required=True, help="strategy (or model) name")
-        parser.add_argument("--to", type=int, help="version number to restore")
+        parser.add_argument("--to", type=version_argument("--to"), help="version number to restore")
         add_reason(parser)
 
     def handle(self, *args: object, **options: object) -> None:
         strategy = str(options["strategy"])
         try:
-            target = version_of(strategy, int(options["to"])) if options["to"] else None  # type: ignore[call-overload]
+            target = version_of(strategy, int(options["to"])) if options["to"] is not None else None  # type: ignore[call-overload]
             restored = model_version_rollback(
                 registered_model=model_for(strategy),
                 to_version=target,

@@ -10,6 +10,7 @@ from models_registry.management.commands._common import (
     MODEL_WORK,
     add_reason,
     model_for,
+    version_argument,
     version_of,
 )
 from models_registry.services import model_alias_clear, model_version_alias_set
@@ -23,7 +24,9 @@ class Command(ActorCommand):
         parser.add_argument("--strategy", required=True, help="strategy (or model) name")
         parser.add_argument("--alias", required=True, choices=["challenger", "shadow"])
         target = parser.add_mutually_exclusive_group(required=True)
-        target.add_argument("--model-version", type=int, dest="number")
+        target.add_argument(
+            "--model-version", type=version_argument("--model-version"), dest="number"
+        )
         target.add_argument("--clear", action="store_true")
         add_reason(parser)
 

@@ -6,9 +6,12 @@ from django.core.management.base import CommandError, CommandParser
 
 from common.actors import ActorCommand
 from common.exceptions import TradingOpsError
+from common.numeric import column_argument
 from models_registry.management.commands._common import MODEL_WORK, model_for
+from models_registry.models import training_seed_spec
 from models_registry.selectors import aliases_of
 from models_registry.services import model_version_train
+from models_registry.services.training import HOLDOUT_FRACTION
 
 
 class Command(ActorCommand):
@@ -24,8 +27,10 @@ class Command(ActorCommand):
         target.add_argument("--model", help="registered model name (default baseline-direction)")
         parser.add_argument("--params", help='hyperparameters as JSON, e.g. {"C": 0.5, "seed": 3}')
         parser.add_argument("--symbols", nargs="*", help="train on these symbols only")
-        parser.add_argument("--holdout-fraction", type=float)
-        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--holdout-fraction", type=column_argument(HOLDOUT_FRACTION, as_float=True)
+        )
+        parser.add_argument("--seed", type=column_argument(training_seed_spec("--seed")), default=0)
 
     def handle(self, *args: object, **options: object) -> None:
         try:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from common.exceptions import ValidationFailed
+from common.numeric import column_argument, range_spec
 from operations.access import api_token_issue
 from operations.models import ApiTokenScope
 
@@ -19,7 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, help="Username the token acts as.")
         parser.add_argument("--name", required=True, help="What the token is for.")
         parser.add_argument("--scope", default=ApiTokenScope.READ, choices=ApiTokenScope.values)
-        parser.add_argument("--days", type=int, default=None, help="Lifetime in days.")
+        # The service's bound, checked while parsing: 10**30 days is a usage error, not
+        # an OverflowError from the expiry date's arithmetic.
+        days = range_spec("--days", "days", minimum=1, maximum=settings.API_TOKEN_MAX_DAYS)
+        parser.add_argument(
+            "--days", type=column_argument(days), default=None, help=f"Lifetime: {days.describe()}."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = get_user_model().objects.filter(username=options["user"]).first()

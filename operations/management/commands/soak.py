@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from operations.management.commands import _soak_cli
 from operations.soak.environment import default_broker
 from operations.soak.profile import BROKERS, DEFAULT_FIRST_SESSION, FAULT_PROFILES, SoakProfile
 from operations.soak.runner import soak_run
@@ -20,11 +21,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--trading-days", type=int, default=14)
-        parser.add_argument("--instruments", type=int, default=3)
+        parser.add_argument("--trading-days", type=_soak_cli.trading_days(), default=14)
+        parser.add_argument("--instruments", type=_soak_cli.instruments(), default=3)
         parser.add_argument(
             "--speed",
-            type=float,
+            type=_soak_cli.speed(),
             default=0.0,
             help="market seconds per wall second in session; 1 is the real two-week run; "
             "default: one bar every 2 s",
@@ -42,7 +43,7 @@ class Command(BaseCommand):
             default="",
             help=f"YYYY-MM-DD (default {DEFAULT_FIRST_SESSION}; today with --speed 1)",
         )
-        parser.add_argument("--history-sessions", type=int, default=30)
+        parser.add_argument("--history-sessions", type=_soak_cli.history_sessions(), default=30)
         parser.add_argument("--json", action="store_true", help="print only the JSON report")
 
     def handle(self, *args: object, **options: object) -> None:

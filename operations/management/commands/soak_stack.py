@@ -6,6 +6,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandParser
 
 from operations.gamedays.facts import game_day_facts
+from operations.management.commands import _soak_cli
 from operations.soak.collect import soak_collect
 from operations.soak.seed import history_start, soak_seed
 
@@ -24,12 +25,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         seed = sub.add_parser("seed")
-        seed.add_argument("--instruments", type=int, default=3)
-        seed.add_argument("--history-sessions", type=int, default=30)
+        seed.add_argument("--instruments", type=_soak_cli.instruments(), default=3)
+        seed.add_argument("--history-sessions", type=_soak_cli.history_sessions(), default=30)
         seed.add_argument("--first-open", type=_moment, required=True)
         seed.add_argument("--calendar", default="XNYS")
-        seed.add_argument("--schedule-seconds", type=int, default=1)
-        seed.add_argument("--max-price-age-s", type=int, default=None)
+        seed.add_argument("--schedule-seconds", type=_soak_cli.schedule_seconds(), default=1)
+        seed.add_argument("--max-price-age-s", type=_soak_cli.max_price_age_s(), default=None)
         seed.add_argument("--users", nargs="*", default=[], help="NAME:PASSWORD superusers")
         seed.add_argument(
             "--second-version-approver",

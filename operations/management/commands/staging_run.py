@@ -4,6 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from operations.management.commands import _soak_cli
 from operations.models import SoakRun
 from operations.soak.staging import (
     StagingRunError,
@@ -24,7 +25,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         start = sub.add_parser("start")
-        start.add_argument("--trading-days", type=int, default=14)
+        start.add_argument("--trading-days", type=_soak_cli.trading_days(), default=14)
         start.add_argument("--first-session", default="", help="YYYY-MM-DD (default: today)")
         sub.add_parser("report")
         sub.add_parser("status")

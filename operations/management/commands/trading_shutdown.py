@@ -6,9 +6,17 @@ from django.core.management.base import CommandError, CommandParser
 
 from common.actors import ActorCommand, ActorRequirement
 from common.exceptions import TradingOpsError
+from common.numeric import column_argument, range_spec
 from operations.choices import LifecycleOutcome, ShutdownMode
 from operations.lifecycle import SHUTDOWN_PERMISSIONS, trading_shutdown
 from operations.management.commands._lifecycle_cli import add_common_arguments, write_report
+
+
+def _seconds(option: str) -> object:
+    """A timeout in seconds, up to a day: NaN, inf or -5 is a usage error naming the option,
+    not a shutdown that waits forever or not at all."""
+    spec = range_spec(option, "seconds", minimum=0, maximum=86_400, decimal_places=3)
+    return column_argument(spec, as_float=True)
 
 
 class Command(ActorCommand):
@@ -23,13 +31,13 @@ class Command(ActorCommand):
         add_common_arguments(parser)
         parser.add_argument(
             "--order-timeout",
-            type=float,
+            type=_seconds("--order-timeout"),
             default=None,
             help="seconds open orders get to fill (graceful)",
         )
         parser.add_argument(
             "--drain-timeout",
-            type=float,
+            type=_seconds("--drain-timeout"),
             default=None,
             help="seconds workers get to finish their task (graceful)",
         )
