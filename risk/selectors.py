@@ -82,6 +82,18 @@ def guard_state_get(
     )
 
 
+def strategy_cooldown_until(*, strategy: str, now: datetime) -> datetime | None:
+    """When ``strategy``'s losing-streak cooldown ends, or None when it is not cooling down.
+
+    The trading cycle reads it to leave a cooling strategy alone instead of sending the guard
+    an order it can only refuse; the guard still halts the strategy for every other caller.
+    """
+    state = risk_state_get().strategy_states.get(strategy)
+    if state is None or not state.cooling_down(now):
+        return None
+    return state.cooldown_until
+
+
 def limits_for(
     *, symbol: str, strategy: str = "", now: datetime | None = None
 ) -> guard.Limits | None:

@@ -37,6 +37,7 @@ from models_registry.choices import Direction
 from models_registry.models import Signal
 from models_registry.selectors import model_version_champion
 from risk import guard
+from risk.selectors import strategy_cooldown_until
 from risk.services import order_intent_evaluate, portfolio_observe, strategy_trades_observe
 
 logger = structlog.get_logger(__name__)
@@ -262,6 +263,18 @@ def _strategy_cycle(
     report.signals += len(signals)
     # The shadow predicts on the same bars; its signals are recorded for scoring, never traded.
     shadow_signals_record(registered_model_id=strategy.registered_model_id, instruments=instruments)
+    cooldown_until = strategy_cooldown_until(strategy=strategy.name, now=clock.now())
+    if cooldown_until is not None:
+        # A losing streak halts the strategy until then, so the guard could only refuse what it
+        # would order: a rejected decision per signal per cycle told operators nothing new and
+        # buried real rejections. Its champion's signals above are still recorded and scored.
+        report.skipped[strategy.name] = "loss_cooldown"
+        metrics.STRATEGIES_SKIPPED.labels("loss_cooldown").inc()
+        logger.info(
+            "strategy_skipped", strategy=strategy.name, reason="loss_cooldown",
+            cooldown_until=cooldown_until.isoformat(),
+        )  # fmt: skip
+        return
     for signal in signals:
         order = _act_on_signal(strategy, signal, broker, request_id)
         if order is not None:

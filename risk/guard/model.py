@@ -130,8 +130,11 @@ class ScopedState:
     reason: str = ""
     cooldown_until: datetime | None = None
 
+    def cooling_down(self, now: datetime) -> bool:
+        return self.cooldown_until is not None and now < self.cooldown_until
+
     def in_force(self, now: datetime) -> TradingState:
-        if self.cooldown_until is not None and now < self.cooldown_until:
+        if self.cooling_down(now):
             return TradingState.HALTED
         return self.state
 

@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from prometheus_client import REGISTRY
 
-from risk import guard, services
+from risk import guard, selectors, services
 from risk.models import KillSwitch, KillSwitchEvent, RiskLimit, RiskTrip, TradingStateSetting
+from tests.execution.factories import StrategyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +142,32 @@ def test_a_losing_streak_cools_the_strategy_down_then_it_trades_again(frozen_clo
     assert after.approved, after.reasons
     # The same streak does not trip again once the cooldown is over.
     assert services.strategy_trades_observe(strategy="s", closed_trades=streak) is None
+
+
+def test_the_cooldown_reads_as_in_force_for_its_strategy_until_it_ends(frozen_clock):
+    def until(strategy: str = "s"):
+        return selectors.strategy_cooldown_until(strategy=strategy, now=frozen_clock.now())
+
+    assert until() is None
+    services.strategy_trades_observe(strategy="s", closed_trades=_losses(frozen_clock, 5))
+
+    assert until() == TradingStateSetting.objects.get(scope="strategy", key="s").cooldown_until
+    assert until() > frozen_clock.now()
+    assert until("other") is None
+    frozen_clock.advance(timedelta(minutes=30))
+    assert until() is None
+
+
+def test_a_halt_without_a_cooldown_is_not_read_as_a_cooldown(frozen_clock):
+    StrategyFactory(name="s")
+    services.trading_state_halt(
+        scope="strategy", key="s", reason="reconciliation break", actor_name="reconciliation",
+        request_id="",
+    )  # fmt: skip
+
+    assert selectors.strategy_cooldown_until(strategy="s", now=frozen_clock.now()) is None
+    halted = services.order_intent_evaluate(intent=_intent(), portfolio=_book(), market=MARKET)
+    assert [r["code"] for r in halted.reasons] == ["trading_halted"]
 
 
 def test_a_winning_trade_breaks_the_streak(frozen_clock):
