@@ -10,10 +10,18 @@ INSTALLED := $(VENV)/.installed
 # Its synthetic feed prints a bar every minute, so its equities trade on exchange-calendars'
 # always-open "24/7" calendar: nights and weekends trade too, and a feed that stops at night
 # is stale at once (on XNYS the demo's bars at night counted for nothing).
+# Its fills cost DEMO_COST_BPS a side (paper broker, simulator and the training backtest alike),
+# what a $10,000 market order in AAPL, MSFT or SPY costs, not the generic default of 5: the
+# baseline model trades a random walk whose one-minute moves are 8-12 bps, so at 5 bps a side
+# about three trades in four lost and the losing-streak cooldown (5 losses) halted the demo's
+# strategy a third of the time. The risk limits stay the production defaults.
 VAR := $(or $(TRADINGOPS_VAR_DIR),var)
+DEMO_COST_BPS ?= 1
 DEMO_ENV = TRADINGOPS_CLOCK_SPEED=12 TRADINGOPS_CLOCK_ANCHOR=$$(cat $(VAR)/clock_anchor) \
 	MARKETDATA_EQUITY_CALENDAR=24/7 \
-	SCHEDULE_INGEST_SECONDS=5 SCHEDULE_TRADE_SECONDS=5 PROMETHEUS_MULTIPROC_DIR=$(VAR)/prometheus
+	SCHEDULE_INGEST_SECONDS=5 SCHEDULE_TRADE_SECONDS=5 PROMETHEUS_MULTIPROC_DIR=$(VAR)/prometheus \
+	PAPER_BROKER_SLIPPAGE_BPS=$(DEMO_COST_BPS) ALPACA_SIMULATOR_SLIPPAGE_BPS=$(DEMO_COST_BPS) \
+	MODELS_BACKTEST_COST_BPS=$(DEMO_COST_BPS)
 
 # `make run EXECUTION_BROKER=alpaca` trades through the Alpaca protocol against the local
 # simulator (Procfile.alpaca-sim adds it and the trade stream); ALPACA_SIMULATOR=0 keeps the

@@ -168,6 +168,12 @@ def demo_seed(
     )
     if created:
         strategy.instruments.set(instruments)
+    # Training takes market minutes on the demo's fast clock (12x: about 3 while the model fits,
+    # the staleness limit is 3 bars): top the bars up, or the first trading cycle, which beat
+    # sends with the first ingest, meets prices that went stale meanwhile and is refused.
+    caught_up = last_complete_bar_end(clock.now(), timeframe)
+    if caught_up > end:
+        bars_ingest(start=end, end=caught_up)
     periodic_tasks_setup()
     runbooks_load(actor_name="seed")
     readiness_items_load()

@@ -9,6 +9,9 @@
 #   - a run that approves no risk decision, fills no order, or has a filled order whose filled
 #     quantity is not the sum of its fills (scripts/smoke_trading_report.py; the approved and
 #     rejected counts and the top rejection reasons are printed);
+#   - the on-call page (/admin/oncall/, as the seeded operator) showing any component, task or
+#     kill-switch state in red, checked once trading has begun and again at its end;
+#   - more rejected risk decisions than approved ones;
 #   - a traceback anywhere in the run's log;
 #   - any process of the stack still alive 15 s after SIGTERM to its process group.
 # Exits 0 when every check passes, 1 otherwise; the run's log stays in $TRADINGOPS_VAR_DIR.
@@ -18,6 +21,8 @@ cd "$(dirname "$0")/.."
 deadline_s=${SMOKE_DEADLINE_S:-150}
 trade_s=${SMOKE_TRADE_S:-300}
 export TRADINGOPS_VAR_DIR=${TRADINGOPS_VAR_DIR:-$(mktemp -d /tmp/tradingops-smoke.XXXXXX)}
+# A var dir given by the caller may not exist yet; the run log is written there first.
+mkdir -p "$TRADINGOPS_VAR_DIR"
 export WEB_PORT=${WEB_PORT:-18765}
 export TRADINGOPS_ADMIN_PASSWORD=${TRADINGOPS_ADMIN_PASSWORD:-smoke-test-password}
 export MONITORING_TOKEN=${MONITORING_TOKEN:-smoke-monitoring-token}
@@ -55,6 +60,33 @@ alive() {
   kill -0 "$run_pid" 2>/dev/null
 }
 
+oncall_red() {
+  # The on-call page as the seeded operator sees it: the red cells' text, one per line.
+  local jar="$TRADINGOPS_VAR_DIR/oncall.cookies" base="http://127.0.0.1:${WEB_PORT}" csrf
+  curl -s -c "$jar" -o /dev/null "$base/admin/login/"
+  csrf=$(awk '$6 == "csrftoken" {print $7}' "$jar")
+  curl -s -b "$jar" -c "$jar" -o /dev/null -H "Referer: $base/admin/login/" \
+    --data-urlencode "csrfmiddlewaretoken=$csrf" --data-urlencode "username=operator" \
+    --data-urlencode "password=$TRADINGOPS_ADMIN_PASSWORD" "$base/admin/login/?next=/admin/"
+  curl -s -b "$jar" "$base/admin/oncall/" | .venv/bin/python -c '
+import re, sys
+page = sys.stdin.read()
+if "id=\"oncall\"" not in page:
+    print("the on-call page did not load")
+for cell in re.findall(r"class=\"bad\"[^>]*>([^<]*)<", page):
+    print(cell.strip())'
+}
+
+oncall_check() {
+  local red
+  red=$(oncall_red)
+  if [[ -n "$red" ]]; then
+    failures+=("on-call page red $1: ${red//$'\n'/; }")
+  else
+    echo "smoke: on-call page green $1"
+  fi
+}
+
 filled_orders() {
   manage ops_status --json 2>/dev/null | .venv/bin/python -c \
     'import json,sys; print(json.load(sys.stdin)["orders_by_status"].get("filled", 0))' \
@@ -89,6 +121,7 @@ echo "smoke: /metrics has ${worker_runs} successful-task series from the worker"
 api_token=$(manage issue_api_token --user operator --name smoke-check --days 1 2>/dev/null)
 .venv/bin/python scripts/api_smoke_check.py --base-url "http://127.0.0.1:${WEB_PORT}" \
   --token "$MONITORING_TOKEN" --api-token "$api_token" || failures+=("api_smoke_check failed")
+oncall_check "once trading had begun"
 
 # 3. Trade on; every process must stay up.
 while alive && (( $(date +%s) - trading_since < trade_s )); do
@@ -97,6 +130,8 @@ done
 if ! alive; then
   failures+=("the stack died after $(( $(date +%s) - trading_since )) s of trading")
   grep -E 'exited with code|stopped \(rc=' "$log" >&2 || true
+else
+  oncall_check "after ${trade_s} s of trading"
 fi
 
 # 4. The books and the decisions.
@@ -106,7 +141,7 @@ echo "smoke: ledger_check (exit ${ledger_rc}): $(printf '%s' "$ledger" | tail -n
 report=$(env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL .venv/bin/python \
   scripts/smoke_trading_report.py 2>/dev/null) && report_rc=0 || report_rc=$?
 echo "smoke: trading report: ${report}"
-(( report_rc == 0 )) || failures+=("no approval, no fill, or filled orders without their fills")
+(( report_rc == 0 )) || failures+=("no approval, no fill, more rejections than approvals, or filled orders without their fills")
 
 # 5. Stop as a terminal would: SIGTERM to the whole process group, 15 s to go.
 mapfile -t tree < <(echo "$run_pid"; descendants "$run_pid")

@@ -1,8 +1,10 @@
-"""What a `make run` smoke run traded: risk decisions and their reasons, orders by status, and
-filled orders whose fills do not add up. Reads the database of TRADINGOPS_VAR_DIR.
+"""What a `make run` smoke run traded: risk decisions and their reasons, automatic risk trips,
+orders by status, and filled orders whose fills do not add up. Reads the database of
+TRADINGOPS_VAR_DIR.
 
-Prints one JSON object. Exits 1 when the run approved no decision, filled no order, or has a
-filled order whose filled quantity is not the sum of its fills (or not its quantity).
+Prints one JSON object. Exits 1 when the run approved no decision, rejected more decisions than
+it approved (the demo must trade, not be refused), filled no order, or has a filled order whose
+filled quantity is not the sum of its fills (or not its quantity).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ def report() -> dict:
 
     from execution.choices import OrderStatus
     from execution.models import Order
+    from risk.models import RiskTrip
     from risk.selectors import risk_decision_list
 
     reasons = Counter(
@@ -41,6 +44,7 @@ def report() -> dict:
         "decisions_approved": risk_decision_list(approved=True).count(),
         "decisions_rejected": risk_decision_list(approved=False).count(),
         "top_rejection_reasons": dict(reasons.most_common(5)),
+        "risk_trips": dict(Counter(RiskTrip.objects.values_list("limit", flat=True))),
         "orders_by_status": dict(Counter(Order.objects.values_list("status", flat=True))),
         "filled_orders": len(filled),
         "filled_orders_without_their_fills": len(unbacked),
@@ -56,6 +60,7 @@ def main() -> int:
     print(json.dumps(found))
     failed = (
         found["decisions_approved"] == 0
+        or found["decisions_rejected"] > found["decisions_approved"]
         or found["filled_orders"] == 0
         or found["filled_orders_without_their_fills"]
     )

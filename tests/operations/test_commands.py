@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,6 +11,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from execution.models import Order, Strategy
 from execution.services import trading_cycle_run
 from operations.services import periodic_tasks_setup
+from risk.models import RiskDecision
 from risk.services import kill_switch_engage
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +99,31 @@ def test_seed_builds_the_demo_and_prints_the_generated_password_once(capsys, mon
     strategy = Strategy.objects.get()
     assert strategy.instruments.count() == 3
     assert strategy.registered_model.versions.filter(aliases__alias="champion").count() == 1
+
+
+def test_seed_leaves_no_price_stale_however_long_the_model_took_to_train(monkeypatch, frozen_clock):
+    from marketdata.selectors import instruments_staleness
+    from operations import services as operations_services
+
+    train = operations_services.model_version_train
+
+    def slow_train(**kwargs):
+        version = train(**kwargs)
+        # The demo's 12x clock runs on while the model fits: past the 3-bar staleness limit.
+        frozen_clock.advance(timedelta(minutes=5))
+        return version
+
+    monkeypatch.setattr(operations_services, "model_version_train", slow_train)
+    monkeypatch.setenv("TRADINGOPS_ADMIN_PASSWORD", "correct-horse-battery")
+
+    call_command("seed")
+
+    assert not [symbol for symbol, found in instruments_staleness().items() if found.stale]
+    trading_cycle_run()
+    refused = [
+        reason["code"] for decision in RiskDecision.objects.all() for reason in decision.reasons
+    ]
+    assert "price_stale" not in refused
 
 
 def test_seed_takes_the_operator_password_from_the_environment(capsys, monkeypatch):
