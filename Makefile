@@ -13,8 +13,8 @@ INSTALLED := $(VENV)/.installed
 # Its fills cost DEMO_COST_BPS a side (paper broker, simulator and the training backtest alike),
 # what a $10,000 market order in AAPL, MSFT or SPY costs, not the generic default of 5: the
 # baseline model trades a random walk whose one-minute moves are 8-12 bps, so at 5 bps a side
-# about three trades in four lost and the losing-streak cooldown (5 losses) halted the demo's
-# strategy a third of the time. The risk limits stay the production defaults.
+# most trades lost (from about half to three in four, by window) and the losing-streak cooldown
+# (5 losses) kept halting the demo's strategy. The risk limits stay the production defaults.
 VAR := $(or $(TRADINGOPS_VAR_DIR),var)
 DEMO_COST_BPS ?= 1
 DEMO_ENV = TRADINGOPS_CLOCK_SPEED=12 TRADINGOPS_CLOCK_ANCHOR=$$(cat $(VAR)/clock_anchor) \
