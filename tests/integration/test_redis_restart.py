@@ -49,7 +49,10 @@ from tradingops.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server") or "redis-server"
-REDIS_PORTS = range(18550, 18600)  # clear of the shared Redis and of game-day stacks
+# Clear of the shared Redis and of game-day stacks; TEST_REDIS_PORTS=FIRST-LAST moves it to a
+# range of one's own on a machine several people share.
+_FIRST, _LAST = os.environ.get("TEST_REDIS_PORTS", "18550-18599").split("-")
+REDIS_PORTS = range(int(_FIRST), int(_LAST) + 1)
 # A deadline that includes the worker starting (Django, the pool) on a busy machine.
 TASK_TIMEOUT_S = 120
 pytestmark = [
