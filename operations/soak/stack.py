@@ -243,6 +243,10 @@ class Stack:
         self._spawn(
             name,
             [
+                # As in the Procfile: SIGTERM to the group lets the pool children run on while
+                # the worker finishes or requeues their tasks (CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT).
+                "env",
+                "REMAP_SIGTERM=SIGQUIT",
                 *CELERY,
                 "worker",
                 "--loglevel=WARNING",

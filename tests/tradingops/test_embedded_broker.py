@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from queue import Empty
 
 import pytest
+from celery.worker import state as worker_state
 from kombu import Connection, Exchange, Queue
 
 from operations.metrics import BROKER_MESSAGES_REJECTED
@@ -135,3 +137,20 @@ def test_concurrent_binders_keep_every_binding(folders):
 
     table = json.loads((Path(folders["control_folder"]) / "fan.exchange").read_text())
     assert sorted(row[2] for row in table) == [f"q{n}" for n in range(8)]
+
+
+@pytest.mark.parametrize("flag", ["should_stop", "should_terminate"])
+def test_a_worker_told_to_stop_claims_no_more_messages(connection, folders, monkeypatch, flag):
+    # A warm shutdown sets should_stop to exit code 0, a cold one should_terminate: each stops
+    # the polling at once, and a message still waiting stays in the queue for the next worker.
+    queue = connection.SimpleQueue(f"stopping-{flag}")
+    queue.put({"n": 1})
+    monkeypatch.setattr(worker_state, flag, 0)
+
+    with pytest.raises(Empty):  # the drain's timeout, as when the queue is empty
+        queue.get(timeout=5)
+
+    assert len(list(Path(folders["data_folder_in"]).iterdir())) == 1
+    monkeypatch.setattr(worker_state, flag, None)
+    assert queue.get(timeout=5).payload == {"n": 1}
+    queue.close()

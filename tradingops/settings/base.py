@@ -273,6 +273,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# SIGTERM stops a worker in seconds without losing a task (issue 14 §7). Every launcher starts
+# the worker with REMAP_SIGTERM=SIGQUIT (Procfiles, docker/start/worker, the soak stack): a
+# process manager that signals the whole process group (honcho, systemd) no longer kills the
+# pool children outright (one killed while it held the pool's queue lock hung the worker's
+# exit until honcho sent SIGKILL, and the task it had claimed was lost); the worker lets a
+# running task finish for this many seconds, then stops it and puts its message back (acks
+# late), and the next start runs it. honcho sends SIGKILL 5 s after SIGTERM: the default
+# leaves the worker about 3 s to stop its pool. Raise it with the grace period of the
+# process manager (docker/compose.yaml).
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=1.0)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
