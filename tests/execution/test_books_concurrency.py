@@ -26,7 +26,9 @@ from execution.models import Order
 from tests.execution.factories import StrategyFactory
 from tests.marketdata.factories import BarFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback, as every transactional test here: a plain flush re-creates content
+# types, which would clash with the serialized data the next such test loads.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)

@@ -29,7 +29,7 @@ from operations.readiness import check_run
 from tests.execution.factories import StrategyFactory
 
 # pg_dump runs in a process of its own: what it backs up must be committed.
-dumps = pytest.mark.django_db(transaction=True)
+dumps = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture(autouse=True)

@@ -188,7 +188,7 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(
     not (
         settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
