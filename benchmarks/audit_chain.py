@@ -25,8 +25,8 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+from audit.services import audit_chain_verify, audit_event_append  # noqa: E402
 from benchmarks.sizes import size  # noqa: E402
-from operations.audit_trail import audit_chain_verify, audit_event_append  # noqa: E402
 
 EVENTS = size("BENCH_EVENTS", 2000, 20)
 

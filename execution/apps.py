@@ -8,11 +8,15 @@ class ExecutionConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from execution.models import Strategy
+        from audit.sources import audit_source_register
+        from execution.audit_feed import reconciliation_break_entry
+        from execution.models import ReconciliationBreak, Strategy
         from marketdata.models import Instrument
         from risk import hooks
 
         auditlog.register(Strategy, m2m_fields={"instruments"})
+        # Reconciliation breaks are chained in the audit trail when found and when resolved.
+        audit_source_register(ReconciliationBreak, reconciliation_break_entry)
 
         # Risk imports no other app: it reaches execution through these callbacks. The kill
         # switch cancels every open order through execution's own service.

@@ -8,8 +8,17 @@ class ModelsRegistryConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from models_registry.models import ModelAlias, ModelVersion, RegisteredModel
+        from audit.sources import audit_source_register
+        from models_registry.audit_feed import promotion_event_entry
+        from models_registry.models import (
+            ModelAlias,
+            ModelVersion,
+            PromotionEvent,
+            RegisteredModel,
+        )
 
         auditlog.register(RegisteredModel)
         auditlog.register(ModelVersion, include_fields=["ever_champion", "archived_at"])
         auditlog.register(ModelAlias)
+        # Every promotion, approval and rollback is chained in the audit trail.
+        audit_source_register(PromotionEvent, promotion_event_entry)

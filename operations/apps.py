@@ -3,17 +3,6 @@ from typing import Any
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
-# Compliance reviews and exports the audit trail; risk officers and admins review it.
-AUDIT_PERMISSIONS = {
-    "compliance": (
-        "view_auditevent",
-        "export_auditevent",
-        "view_auditchainverification",
-        "view_auditcheckpoint",
-    ),
-    "risk_officer": ("view_auditevent", "view_auditchainverification"),
-    "admin": ("view_auditevent", "view_auditchainverification", "view_auditcheckpoint"),
-}
 # The operating records: every role reads runbooks, the readiness checklist, game days, soak
 # runs, backups and restore drills; operators and risk officers open and work incidents;
 # compliance reads them all.
@@ -46,7 +35,6 @@ class OperationsConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from operations import (  # noqa: F401 - connect signals, register checks
-            audit_sources,
             checks,
             receivers,
             security,
@@ -59,7 +47,6 @@ class OperationsConfig(AppConfig):
         auditlog.register(ReadinessItem)
         auditlog.register(Incident)
         _register_auditlog()
-        audit_sources.connect()
         post_migrate.connect(_grant_role_permissions, sender=self)
         from operations import command_auth
 
@@ -95,17 +82,12 @@ def _register_auditlog() -> None:
 
 
 def _grant_role_permissions(using: str = "default", **kwargs: Any) -> None:
-    """Give the roles (groups from risk's data migration) their audit and operating-record
-    permissions after every migrate; adding is idempotent and never removes what an admin
-    granted."""
+    """Give the roles (groups from risk's data migration) their operating-record permissions
+    after every migrate; adding is idempotent and never removes what an admin granted."""
     from django.contrib.auth.models import Group, Permission
 
-    grants: dict[str, set[str]] = {}
-    for table in (AUDIT_PERMISSIONS, OPERATING_PERMISSIONS):
-        for role, codenames in table.items():
-            grants.setdefault(role, set()).update(codenames)
-    for group in Group.objects.using(using).filter(name__in=grants):
+    for group in Group.objects.using(using).filter(name__in=OPERATING_PERMISSIONS):
         perms = Permission.objects.using(using).filter(
-            content_type__app_label="operations", codename__in=grants[group.name]
+            content_type__app_label="operations", codename__in=OPERATING_PERMISSIONS[group.name]
         )
         group.permissions.add(*perms)

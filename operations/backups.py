@@ -29,12 +29,12 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, 
 from django.db.utils import load_backend
 from psycopg import sql
 
+from audit.services import audit_chain_verify, audit_event_append
 from common.actors import current_service_actor
 from common.clock import SystemClock
-from operations.audit_trail import audit_chain_verify, audit_event_append
+from common.request_context import current_request_id
 from operations.models import DatabaseBackup, RestoreDrill
 from operations.soak.environment import database_vendor, scratch_database_url
-from tradingops.middleware import current_request_id
 
 logger = structlog.get_logger(__name__)
 T = TypeVar("T")

@@ -15,6 +15,7 @@ from django.db import DatabaseError
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from audit.selectors import audit_chain_verification_latest
 from common import clock
 from execution.choices import BreakKind
 from execution.selectors import (
@@ -26,7 +27,6 @@ from marketdata.selectors import instruments_staleness, newest_bar_times
 from marketdata.timeframes import timeframe_delta
 from models_registry.selectors import champion_versions
 from operations.backups import database_backup_last_success, restore_drill_last_success
-from operations.models import AuditChainVerification
 from operations.scheduler import STATES
 from operations.selectors import daily_loss_utilisation, periodic_task_status
 from risk.selectors import kill_switch_get
@@ -146,7 +146,7 @@ def _models() -> Iterator[GaugeMetricFamily]:
 
 
 def _audit() -> Iterator[GaugeMetricFamily]:
-    latest = AuditChainVerification.objects.order_by("-verified_at", "-id").first()
+    latest = audit_chain_verification_latest()
     if latest is None:
         return  # never verified yet: no series, rather than a false "broken"
     yield GaugeMetricFamily(

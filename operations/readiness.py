@@ -17,11 +17,12 @@ import structlog
 from django.conf import settings
 from django.db import transaction
 
+from audit.selectors import audit_chain_verification_latest
 from common import clock
 from operations.backups import database_backup_last_success, restore_drill_last_success, wall_clock
 from operations.choices import ReadinessCategory as Cat
 from operations.choices import ReadinessStatus as Status
-from operations.models import AuditChainVerification, GameDay, ReadinessItem, SoakRun
+from operations.models import GameDay, ReadinessItem, SoakRun
 from operations.models.soak import SoakStatus
 
 logger = structlog.get_logger(__name__)
@@ -184,7 +185,7 @@ def check_soak_passed() -> CheckResult:
 def check_audit_chain_verified() -> CheckResult:
     """The latest verification of the audit chain found it intact within the age limit."""
     max_age = settings.OPERATIONS_AUDIT_MAX_AGE_DAYS
-    verification = AuditChainVerification.objects.order_by("-verified_at").first()
+    verification = audit_chain_verification_latest()
     if verification is None:
         return _fail("the audit chain was never verified (manage.py verify_audit_chain)")
     detail = f"verification #{verification.pk} at {verification.verified_at:%Y-%m-%d %H:%M} UTC"

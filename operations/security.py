@@ -10,7 +10,7 @@ from django.conf import settings
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from operations.audit_trail import audit_event_append
+from audit.services import audit_event_append
 
 logger = structlog.get_logger(__name__)
 

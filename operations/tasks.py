@@ -2,16 +2,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from operations.audit_trail import audit_chain_verify
 from operations.backups import database_backup_create, restore_drill_run
 from operations.soak.staging import staging_runs_report
-
-
-@shared_task(name="operations.verify_audit_chain")
-def verify_audit_chain() -> bool:
-    """Periodic (daily): verify the audit hash chain end to end; the outcome is stored and
-    exported as ``tradingops_audit_chain_valid``, which the AuditChainBroken alert watches."""
-    return audit_chain_verify().valid
 
 
 @shared_task(name="operations.staging_run_report")

@@ -9,9 +9,12 @@ class RiskConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from audit.sources import audit_source_register
+        from risk.audit_feed import risk_action_entry
         from risk.models import (
             KillSwitch,
             RestrictedInstrument,
+            RiskAction,
             RiskLimit,
             TemporaryLimitOverride,
             TradingStateSetting,
@@ -35,3 +38,5 @@ class RiskConfig(AppConfig):
                 signal.connect(
                     version_bump_on_change, sender=model, dispatch_uid=f"risk-version-{model}"
                 )
+        # Every risk action is chained in the audit trail, in the action's transaction.
+        audit_source_register(RiskAction, risk_action_entry)

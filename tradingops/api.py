@@ -19,7 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from common.exceptions import NotFound, PermissionRefused, TradingOpsError
-from tradingops.middleware import current_request_id
+from common.request_context import current_request_id
 
 logger = structlog.get_logger(__name__)
 

@@ -7,12 +7,9 @@ from collections.abc import Callable
 import structlog
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from common.request_context import current_request_id
+
 logger = structlog.get_logger(__name__)
-
-
-def current_request_id() -> str:
-    """The request ID bound by django-structlog for this request or Celery task, or ''."""
-    return str(structlog.contextvars.get_contextvars().get("request_id", "") or "")
 
 
 def audit_correlation_id() -> str | None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
+from audit.selectors import audit_event_list
 from models_registry.choices import PromotionAction
 from models_registry.models import PromotionEvent, RegisteredModel, Signal
 from models_registry.selectors import model_version_champion
-from operations.models import AuditEvent
 from operations.soak.seed import SOAK_MODEL
 from risk.models import RiskDecision, RiskTrip
 
@@ -52,7 +52,7 @@ def game_day_facts(*, since: datetime) -> dict:
             for event in rollbacks
         ],
         "audit_rollbacks": list(
-            AuditEvent.objects.filter(action="models.rollback", created_at__gte=since).values(
+            audit_event_list(action="models.rollback", since=since).values(
                 "sequence", "actor_name", "request_id"
             )
         ),

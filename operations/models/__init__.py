@@ -1,13 +1,7 @@
-"""Operations models, one module per topic (audit, backups, runbooks, readiness, incidents,
+"""Operations models, one module per topic (backups, runbooks, readiness, incidents,
 lifecycle, game days, soak runs)."""
 
 from operations.models.access import ApiToken, ApiTokenScope
-from operations.models.audit import (
-    AuditChainHead,
-    AuditChainVerification,
-    AuditCheckpoint,
-    AuditEvent,
-)
 from operations.models.backups import DatabaseBackup, RestoreDrill
 from operations.models.gamedays import GameDay
 from operations.models.incidents import Incident, IncidentTimelineEntry
@@ -19,10 +13,6 @@ from operations.models.soak import SoakDailyReport, SoakRun
 __all__ = [
     "ApiToken",
     "ApiTokenScope",
-    "AuditChainHead",
-    "AuditChainVerification",
-    "AuditCheckpoint",
-    "AuditEvent",
     "DatabaseBackup",
     "GameDay",
     "Incident",

@@ -11,10 +11,10 @@ import pytest
 from django.core.management import call_command
 from prometheus_client import REGISTRY
 
+from audit.models import AuditEvent
 from execution.models import Order, Position, ReconciliationBreak, ReconciliationRun
 from execution.services import ledger_check, order_update_apply, reconciliation_run
 from execution.services.orders import _remote_update
-from operations.models import AuditEvent
 from risk.models import RiskAction, TradingStateSetting
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError
 
+from audit.models import AuditEvent
 from common.exceptions import PermissionRefused, ValidationFailed
 from execution.models import ReconciliationBreak, ReconciliationRun
 from execution.services import order_update_apply, reconciliation_break_resolve, reconciliation_run
 from execution.services.orders import _remote_update
-from operations.models import AuditEvent
 from risk.models import RiskAction, TradingStateSetting
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ import pytest
 import structlog
 from auditlog.models import LogEntry
 
+from audit.models import AuditEvent
 from common import clock
-from operations.models import AuditEvent
 from risk.models import TemporaryLimitOverride
 from risk.tasks import expire_overrides
 

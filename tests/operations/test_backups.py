@@ -14,17 +14,18 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from audit.models import AuditEvent
+from audit.services import audit_event_append
 from execution.choices import OrderSide, OrderStatus
 from execution.models import Fill, Order
 from marketdata.models import Instrument
-from operations.audit_trail import audit_event_append
 from operations.backups import (
     database_backup_create,
     restore_drill_run,
     wall_clock,
 )
 from operations.collectors import DatabaseStateCollector
-from operations.models import AuditEvent, DatabaseBackup, RestoreDrill
+from operations.models import DatabaseBackup, RestoreDrill
 from operations.readiness import check_run
 from tests.execution.factories import StrategyFactory
 
@@ -104,7 +105,7 @@ def test_a_backup_of_a_seeded_database_restores_into_an_empty_one_with_its_rows_
     # The copy holds exactly what the database held when it was backed up.
     assert drill.row_counts == before
     assert drill.row_counts["execution_fill"] == 6
-    assert drill.audit_events_checked == before["operations_auditevent"] >= 3
+    assert drill.audit_events_checked == before[AuditEvent._meta.db_table] >= 3
     assert drill.ledger_breaks == 0
     assert drill.scratch_database
     assert AuditEvent.objects.filter(action="operations.restore_drill", reason="weekly drill")
@@ -123,7 +124,8 @@ def test_the_drill_fails_on_a_backup_whose_ledger_and_audit_chain_are_broken():
     instrument, strategy = Instrument.objects.get(), Order.objects.first().strategy
     _order(strategy, instrument, 99, quantity="4", filled="4", status=OrderStatus.FILLED)
     with connection.cursor() as cursor:  # tampering outside the application, as an attacker
-        cursor.execute("UPDATE operations_auditevent SET reason = 'forged' WHERE sequence = 2")
+        table = connection.ops.quote_name(AuditEvent._meta.db_table)
+        cursor.execute(f"UPDATE {table} SET reason = 'forged' WHERE sequence = 2")  # noqa: S608
     database_backup_create()
 
     drill = restore_drill_run()

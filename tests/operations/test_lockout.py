@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
 
-from operations.models import AuditEvent
+from audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/?next=/admin/"

@@ -9,7 +9,8 @@ import pytest
 from django.core.checks import run_checks
 from django.core.management import call_command
 
-from operations.models import AuditChainVerification, GameDay, ReadinessItem, SoakRun
+from audit.models import AuditChainVerification
+from operations.models import GameDay, ReadinessItem, SoakRun
 from operations.readiness import (
     ITEMS,
     blocking_items,

@@ -6,7 +6,16 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("common", "marketdata", "models_registry", "risk", "execution", "operations", "tradingops")
+APPS = (
+    "common",
+    "audit",
+    "marketdata",
+    "models_registry",
+    "risk",
+    "execution",
+    "operations",
+    "tradingops",
+)
 METRIC_NAME = re.compile(r'"(tradingops_[a-z0-9_]+)"')
 
 

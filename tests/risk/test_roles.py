@@ -40,7 +40,7 @@ def test_compliance_reads_everything_and_changes_nothing():
 
     assert {"risk.view_riskdecision", "risk.view_riskaction", "auditlog.view_logentry"} <= perms
     # Exporting the audit trail is reading it (operations' post_migrate grants it).
-    assert "operations.export_auditevent" in perms
+    assert "audit.export_auditevent" in perms
     assert all(p.split(".")[1].startswith(("view_", "export_")) for p in perms)
 
 

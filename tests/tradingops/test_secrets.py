@@ -12,7 +12,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.test import Client
 
-from operations.models import AuditEvent
+from audit.models import AuditEvent
 from tradingops.settings.base import SECRET_SETTINGS, env_secret
 
 ROOT = Path(__file__).resolve().parents[2]

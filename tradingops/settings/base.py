@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "auditlog",
     "django_structlog",
+    "audit",
     "marketdata",
     "models_registry",
     "risk",

@@ -27,6 +27,6 @@ LOG_FORMAT = "console"
 # can never reach this run's worker.
 CELERY_TASK_DEFAULT_QUEUE = f"tradingops-test-{uuid.uuid4().hex[:12]}"
 # Transactional tests restore the migrated database from a serialized copy; operations has no
-# migrated data, and its audit chain is re-seeded by the restore itself (restored groups are
+# migrated data, and the audit chain is re-seeded by the restore itself (restored groups are
 # audited), so restoring the old chain rows as well would collide with the new ones.
-TEST_NON_SERIALIZED_APPS = ["operations"]
+TEST_NON_SERIALIZED_APPS = ["audit", "operations"]

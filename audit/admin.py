@@ -13,12 +13,12 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
+from audit.models import AuditChainVerification, AuditCheckpoint, AuditEvent
+from audit.selectors import EXPORT_FIELDS, audit_daily_summary, audit_export_rows
 from common import clock
 from common.admin import ReadOnlyAdmin
-from operations.audit_trail import EXPORT_FIELDS, audit_daily_summary, audit_export_rows
-from operations.models import AuditChainVerification, AuditCheckpoint, AuditEvent
 
-EXPORT_PERMISSION = "operations.export_auditevent"
+EXPORT_PERMISSION = "audit.export_auditevent"
 
 
 class RoleFilter(admin.SimpleListFilter):
@@ -128,7 +128,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
         summary = path(
             "summary/",
             self.admin_site.admin_view(self.summary_view),
-            name="operations_auditevent_summary",
+            name="audit_auditevent_summary",
         )
         return [summary, *super().get_urls()]
 
@@ -142,7 +142,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
             "days": audit_daily_summary(days=int(request.GET.get("days", "30") or 30)),
         }
-        return TemplateResponse(request, "admin/operations/auditevent/summary.html", context)
+        return TemplateResponse(request, "admin/audit/auditevent/summary.html", context)
 
 
 @admin.register(AuditChainVerification)

@@ -9,10 +9,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from audit import chain as hash_chain
+from audit.models import AuditChainHead, AuditEvent
+from audit.services import audit_chain_verify, audit_event_append
 from common.exceptions import ImmutableRecordError
-from operations import audit
-from operations.audit_trail import audit_chain_verify, audit_event_append
-from operations.models import AuditChainHead, AuditEvent
 from risk import services
 from risk.models import RiskLimit
 
@@ -33,8 +33,11 @@ def chain(desk_operator, risk_officer):
 
 
 def _raw(sql: str, *params: object) -> None:
+    """Tamper outside the application, as an attacker would; ``{events}`` is the events table."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            sql.format(events=connection.ops.quote_name(AuditEvent._meta.db_table)), params
+        )
 
 
 def test_privileged_actions_are_chained_with_actor_roles_reason_and_request_id(chain):
@@ -53,7 +56,7 @@ def test_privileged_actions_are_chained_with_actor_roles_reason_and_request_id(c
     assert risk_events[1].object_type == "risk.changerequest"
     # Links: sequence without gaps, each previous hash the chain hash before it.
     assert [e.sequence for e in chain] == list(range(1, len(chain) + 1))
-    assert chain[0].previous_sha256 == audit.GENESIS_SHA256
+    assert chain[0].previous_sha256 == hash_chain.GENESIS_SHA256
     for before, after in itertools.pairwise(chain):
         assert after.previous_sha256 == before.chain_sha256
     assert AuditChainHead.objects.get().sequence == chain[-1].sequence
@@ -81,7 +84,7 @@ def test_an_intact_chain_verifies(chain):
 
 
 def test_an_edited_row_is_the_first_broken_link(chain):
-    _raw("UPDATE operations_auditevent SET reason = %s WHERE sequence = %s", "nothing", 2)
+    _raw("UPDATE {events} SET reason = %s WHERE sequence = %s", "nothing", 2)
 
     result = audit_chain_verify()
 
@@ -92,7 +95,7 @@ def test_an_edited_row_is_the_first_broken_link(chain):
 
 
 def test_a_deleted_row_is_detected(chain):
-    _raw("DELETE FROM operations_auditevent WHERE sequence = %s", 3)
+    _raw("DELETE FROM {events} WHERE sequence = %s", 3)
 
     result = audit_chain_verify()
 
@@ -101,7 +104,7 @@ def test_a_deleted_row_is_detected(chain):
 
 
 def test_a_row_cut_off_the_end_is_detected(chain):
-    _raw("DELETE FROM operations_auditevent WHERE sequence = %s", chain[-1].sequence)
+    _raw("DELETE FROM {events} WHERE sequence = %s", chain[-1].sequence)
 
     result = audit_chain_verify()
 
@@ -112,21 +115,21 @@ def test_a_row_cut_off_the_end_is_detected(chain):
 def test_an_inserted_row_is_detected_even_with_a_correct_content_hash(chain):
     # Make room after #2 by moving the later rows up, as a forger would, then insert a row
     # whose own content hash is right: its link to the row before it is not.
-    _raw("UPDATE operations_auditevent SET sequence = sequence + 100 WHERE sequence > 2")
-    _raw("UPDATE operations_auditevent SET sequence = sequence - 99 WHERE sequence > 100")
+    _raw("UPDATE {events} SET sequence = sequence + 100 WHERE sequence > 2")
+    _raw("UPDATE {events} SET sequence = sequence - 99 WHERE sequence > 100")
     forged = {
-        **{f: getattr(chain[1], f) for f in audit.CONTENT_FIELDS},
+        **{f: getattr(chain[1], f) for f in hash_chain.CONTENT_FIELDS},
         "sequence": 3,
         "reason": "forged",
     }
-    sha = audit.content_hash(forged)
+    sha = hash_chain.content_hash(forged)
     _raw(
-        "INSERT INTO operations_auditevent (sequence, created_at, actor_name, actor_roles, action,"
+        "INSERT INTO {events} (sequence, created_at, actor_name, actor_roles, action,"
         " object_type, object_id, object_repr, reason, request_id, payload, content_sha256,"
         " previous_sha256, chain_sha256) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
         " %s, %s, %s)",
         3, chain[1].created_at, "mallory", "[]", "risk.limit_change", "", "", "", "forged", "",
-        "{}", sha, "f" * 64, audit.chain_hash("f" * 64, sha),
+        "{}", sha, "f" * 64, hash_chain.chain_hash("f" * 64, sha),
     )  # fmt: skip
 
     result = audit_chain_verify()
@@ -164,12 +167,12 @@ def test_an_event_without_actor_names_the_system_and_rolls_back_with_its_action(
 
 
 def test_canonical_content_is_independent_of_key_order_and_storage():
-    content = {name: "" for name in audit.CONTENT_FIELDS}
+    content = {name: "" for name in hash_chain.CONTENT_FIELDS}
     content.update(sequence=1, actor_roles=["b", "a"], payload={"z": 1, "a": {"y": 2, "b": 3}})
     reordered = dict(reversed(list(content.items())))
 
-    assert audit.content_hash(content) == audit.content_hash(reordered)
-    assert audit.content_hash(content) != audit.content_hash({**content, "reason": "x"})
+    assert hash_chain.content_hash(content) == hash_chain.content_hash(reordered)
+    assert hash_chain.content_hash(content) != hash_chain.content_hash({**content, "reason": "x"})
 
 
 def test_a_management_commands_changes_name_the_command_as_actor():

@@ -1,9 +1,8 @@
-"""The audit trail's writes and reads: append to the hash chain, verify it, prune past
-retention, export and summarise for compliance.
+"""The audit trail's writes: append to the hash chain, verify it, prune past retention.
 
-Every privileged action reaches ``audit_event_append`` in the transaction that makes it
-(through ``operations.audit_sources``), so the action and its audit event commit or roll
-back together.
+``audit_event_append`` is the one way into the chain for every app. Each privileged action
+reaches it in the transaction that makes it (directly, or through a source registered in
+``audit.sources``), so the action and its audit event commit or roll back together.
 """
 
 from __future__ import annotations
@@ -16,32 +15,14 @@ import structlog
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
-from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
 
+from audit import chain
+from audit.models import AuditChainHead, AuditChainVerification, AuditCheckpoint, AuditEvent
 from common import clock
 from common.actors import current_service_actor
-from operations import audit
-from operations.models import AuditChainHead, AuditChainVerification, AuditCheckpoint, AuditEvent
-from tradingops.middleware import current_request_id
+from common.request_context import current_request_id
 
 logger = structlog.get_logger(__name__)
-EXPORT_FIELDS = (
-    "sequence",
-    "created_at",
-    "actor_name",
-    "actor_roles",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "reason",
-    "request_id",
-    "payload",
-    "content_sha256",
-    "previous_sha256",
-    "chain_sha256",
-)
 
 
 def actor_roles(actor: AbstractBaseUser | None) -> list[str]:
@@ -93,10 +74,10 @@ def audit_event_append(
         "object_repr": object_repr[:200],
         "reason": reason,
         "request_id": (current_request_id() if request_id is None else request_id)[:64],
-        "payload": audit.json_safe(payload or {}),
+        "payload": chain.json_safe(payload or {}),
     }
-    content_sha256 = audit.content_hash(content)
-    chain_sha256 = audit.chain_hash(head.chain_sha256, content_sha256)
+    content_sha256 = chain.content_hash(content)
+    chain_sha256 = chain.chain_hash(head.chain_sha256, content_sha256)
     event = AuditEvent.objects.create(
         **content,
         actor=actor,
@@ -109,27 +90,27 @@ def audit_event_append(
     return event
 
 
-def _links(start_sequence: int) -> Iterator[audit.Link]:
+def _links(start_sequence: int) -> Iterator[chain.Link]:
     rows = (
         AuditEvent.objects.filter(sequence__gt=start_sequence)
         .order_by("sequence")
-        .values(*audit.CONTENT_FIELDS, "content_sha256", "previous_sha256", "chain_sha256")
+        .values(*chain.CONTENT_FIELDS, "content_sha256", "previous_sha256", "chain_sha256")
     )
     for row in rows.iterator(chunk_size=2000):
-        yield audit.Link(
-            content={name: row[name] for name in audit.CONTENT_FIELDS},
+        yield chain.Link(
+            content={name: row[name] for name in chain.CONTENT_FIELDS},
             content_sha256=row["content_sha256"],
             previous_sha256=row["previous_sha256"],
             chain_sha256=row["chain_sha256"],
         )
 
 
-def _head_problem(report: audit.ChainReport) -> audit.BrokenLink | None:
+def _head_problem(report: chain.ChainReport) -> chain.BrokenLink | None:
     head = AuditChainHead.objects.filter(pk=AuditChainHead.SINGLETON_ID).first()
     if head is None or report.broken is not None:
         return report.broken
     if (head.sequence, head.chain_sha256) != (report.last_sequence, report.last_sha256):
-        return audit.BrokenLink(
+        return chain.BrokenLink(
             report.last_sequence + 1,
             f"the chain ends at #{report.last_sequence} but its head says #{head.sequence}: "
             "events were removed from or added to the end",
@@ -142,9 +123,9 @@ def audit_chain_verify() -> AuditChainVerification:
     outcome; the first broken link is named in the record and the log."""
     checkpoint = AuditCheckpoint.objects.order_by("-sequence").first()
     sequence, sha256 = (
-        (checkpoint.sequence, checkpoint.chain_sha256) if checkpoint else (0, audit.GENESIS_SHA256)
+        (checkpoint.sequence, checkpoint.chain_sha256) if checkpoint else (0, chain.GENESIS_SHA256)
     )
-    report = audit.chain_verify(_links(sequence), start_sequence=sequence, start_sha256=sha256)
+    report = chain.chain_verify(_links(sequence), start_sequence=sequence, start_sha256=sha256)
     broken = _head_problem(report)
     record = AuditChainVerification.objects.create(
         verified_at=clock.now(),
@@ -193,29 +174,3 @@ def audit_events_prune(*, now: datetime | None = None) -> int:
         models.QuerySet.delete(doomed)
     logger.info("audit_events_pruned", count=count, checkpoint=boundary.sequence)
     return count
-
-
-def audit_export_rows(events: models.QuerySet[AuditEvent]) -> Iterator[dict[str, Any]]:
-    """The events in chain order with their hashes, as compliance exports them."""
-    for row in events.order_by("sequence").values(*EXPORT_FIELDS).iterator(chunk_size=2000):
-        row["created_at"] = audit.json_safe(row["created_at"])
-        yield row
-
-
-def audit_daily_summary(*, days: int = 30) -> list[dict[str, Any]]:
-    """Per day: how many privileged actions and configuration changes, and risk overrides."""
-    since = clock.now() - timedelta(days=days)
-    return list(
-        AuditEvent.objects.filter(created_at__gte=since)
-        .annotate(day=TruncDate("created_at"))
-        .values("day")
-        .annotate(
-            total=Count("id"),
-            privileged=Count("id", filter=~Q(action__startswith="config.")),
-            config_changes=Count("id", filter=Q(action__startswith="config.")),
-            risk_overrides=Count("id", filter=Q(action="risk.limit_override")),
-            kill_switch=Count("id", filter=Q(action__startswith="risk.kill_switch_")),
-            actors=Count("actor_name", distinct=True),
-        )
-        .order_by("-day")
-    )

@@ -7,8 +7,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from operations.audit_trail import audit_chain_verify, audit_event_append
-from operations.models import AuditEvent
+from audit.models import AuditEvent
+from audit.services import audit_chain_verify, audit_event_append
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
+from audit.services import audit_chain_verify
 from common.actors import AuditedCommand
-from operations.audit_trail import audit_chain_verify
 
 
 class Command(AuditedCommand):

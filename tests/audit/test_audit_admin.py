@@ -10,11 +10,11 @@ from datetime import timedelta
 
 import pytest
 
-from operations.models import AuditEvent
+from audit.models import AuditEvent
 from risk import services
 
 pytestmark = pytest.mark.django_db
-EVENTS = "/admin/operations/auditevent/"
+EVENTS = "/admin/audit/auditevent/"
 
 
 @pytest.fixture

@@ -1,8 +1,11 @@
 """The tamper-evident audit trail: a hash chain of every privileged action and config change.
 
-Each ``AuditEvent`` stores the sha256 of its canonical content (``operations.audit``) and the
+Each ``AuditEvent`` stores the sha256 of its canonical content (``audit.chain``) and the
 chain hash of the event before it, so editing, deleting or inserting a row breaks the chain
 from that point on; ``manage.py verify_audit_chain`` finds the first broken link.
+
+The tables keep the names they were created with when this trail lived in the operations app
+(``Meta.db_table``): moving the models renamed nothing in the database, so no row moved.
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from audit.chain import GENESIS_SHA256
 from common.models import AppendOnlyModel
-from operations.audit import GENESIS_SHA256
 
 
 class AuditEvent(AppendOnlyModel):
@@ -45,6 +48,7 @@ class AuditEvent(AppendOnlyModel):
     chain_sha256 = models.CharField(max_length=64)
 
     class Meta:
+        db_table = "operations_auditevent"
         ordering = ["-sequence"]
         permissions = [("export_auditevent", "Can export the audit trail with its chain hashes")]
 
@@ -66,6 +70,7 @@ class AuditChainHead(models.Model):
     chain_sha256 = models.CharField(max_length=64, default=GENESIS_SHA256)
 
     class Meta:
+        db_table = "operations_auditchainhead"
         constraints = [models.CheckConstraint(condition=Q(id=1), name="audit_chain_head_singleton")]
 
     def __str__(self) -> str:
@@ -86,6 +91,7 @@ class AuditCheckpoint(AppendOnlyModel):
     created_at = models.DateTimeField()
 
     class Meta:
+        db_table = "operations_auditcheckpoint"
         ordering = ["-sequence"]
 
     def __str__(self) -> str:
@@ -103,6 +109,7 @@ class AuditChainVerification(AppendOnlyModel):
     problem = models.TextField(blank=True)
 
     class Meta:
+        db_table = "operations_auditchainverification"
         ordering = ["-verified_at", "-id"]
 
     def __str__(self) -> str:

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db import models
 
-from operations.audit_trail import audit_chain_verify, audit_event_append, audit_events_prune
-from operations.models import AuditChainHead, AuditCheckpoint, AuditEvent
+from audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
+from audit.services import audit_chain_verify, audit_event_append, audit_events_prune
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from audit.services import audit_events_prune
 from common.actors import AuditedCommand
-from operations.audit_trail import audit_events_prune
 
 
 class Command(AuditedCommand):
