@@ -69,6 +69,7 @@ def scheduled_tasks() -> list[ScheduledTask]:
         ),
         ScheduledTask(
             "verify-audit-chain",
+            # audit.tasks.verify_audit_chain, registered under its name from before the move.
             "operations.verify_audit_chain",
             settings.SCHEDULE_AUDIT_VERIFY_SECONDS,
         ),
