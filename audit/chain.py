@@ -33,6 +33,8 @@ CONTENT_FIELDS = (
     "request_id",
     "payload",
 )
+# An event's whole stored record: what its hash covers, then the hashes themselves.
+RECORD_FIELDS = (*CONTENT_FIELDS, "content_sha256", "previous_sha256", "chain_sha256")
 
 
 def _default(value: object) -> str:

@@ -15,22 +15,7 @@ from audit import chain
 from audit.models import AuditChainVerification, AuditEvent
 from common import clock
 
-EXPORT_FIELDS = (
-    "sequence",
-    "created_at",
-    "actor_name",
-    "actor_roles",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "reason",
-    "request_id",
-    "payload",
-    "content_sha256",
-    "previous_sha256",
-    "chain_sha256",
-)
+EXPORT_FIELDS = chain.RECORD_FIELDS
 
 
 def audit_export_rows(events: models.QuerySet[AuditEvent]) -> Iterator[dict[str, Any]]:

@@ -94,7 +94,7 @@ def _links(start_sequence: int) -> Iterator[chain.Link]:
     rows = (
         AuditEvent.objects.filter(sequence__gt=start_sequence)
         .order_by("sequence")
-        .values(*chain.CONTENT_FIELDS, "content_sha256", "previous_sha256", "chain_sha256")
+        .values(*chain.RECORD_FIELDS)
     )
     for row in rows.iterator(chunk_size=2000):
         yield chain.Link(
