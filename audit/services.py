@@ -19,7 +19,7 @@ from django.db import models, transaction
 from audit import chain
 from audit.models import AuditChainHead, AuditChainVerification, AuditCheckpoint, AuditEvent
 from common import clock
-from common.actors import current_service_actor
+from common.actors import actor_name, current_service_actor
 from common.request_context import current_request_id
 
 logger = structlog.get_logger(__name__)
@@ -66,7 +66,7 @@ def audit_event_append(
     content = {
         "sequence": head.sequence + 1,
         "created_at": clock.now(),
-        "actor_name": actor.get_username() if actor is not None else "system",
+        "actor_name": actor_name(actor),
         "actor_roles": actor_roles(actor),
         "action": action[:64],
         "object_type": object_type[:100],

@@ -37,6 +37,12 @@ TOKEN_VARIABLE = "TRADINGOPS_API_TOKEN"  # noqa: S105 - the variable's name, not
 OTP_VARIABLE = "TRADINGOPS_OTP_CODE"
 
 
+def actor_name(actor: AbstractBaseUser | None, default: str = "system") -> str:
+    """The name an action record keeps beside its actor: the username, or ``default`` when
+    no account acted (an automatic trip, a confirmation, an alert)."""
+    return actor.get_username() if actor is not None else default
+
+
 def service_account(name: str) -> AbstractBaseUser:
     """The inactive account named ``name`` (created on first use; it can never log in)."""
     user_model = get_user_model()

@@ -1,9 +1,11 @@
-"""Abstract bases for concrete models: timestamps, and append-only records."""
+"""Abstract bases for concrete models: timestamps, append-only records, and the record of an
+action (who, why, from which request)."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db import models
 
 from common.exceptions import ImmutableRecordError
@@ -92,3 +94,24 @@ class AppendOnlyModel(models.Model):
     def resolution_open(self, stored: AppendOnlyModel) -> bool:
         """Whether the stored row may still take its resolution (default: always)."""
         return True
+
+
+class ActionRecord(models.Model):
+    """Who acted, why, and from which request: what every record of a privileged action
+    carries, whether a person acted (through admin, the API or a command) or the system did.
+
+    ``actor`` is empty when the system acted (an automatic trip, a confirmation) and is never
+    deleted from under a record; ``actor_name`` keeps the name as it was (``common.actors.
+    actor_name``). The time stays with each record, since what it marks differs (an instant,
+    or the start of a span that also has an end).
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150)
+    reason = models.TextField()
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        abstract = True

@@ -12,3 +12,9 @@ import structlog
 def current_request_id() -> str:
     """The request ID bound by django-structlog for this request or Celery task, or ''."""
     return str(structlog.contextvars.get_contextvars().get("request_id", "") or "")
+
+
+def request_id_of(request: object) -> str:
+    """The ID the request-ID middleware gave ``request`` (a Django request, or DRF's, which
+    reads through to it), or '' outside the middleware (tests building requests by hand)."""
+    return str(getattr(request, "request_id", "") or "")

@@ -4,8 +4,9 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from common.admin import ReadOnlyAdmin
+from common.admin import ReadOnlyAdmin, reason_action
 from common.numeric import ColumnFormField, column_spec
+from common.request_context import request_id_of
 from execution.models import (
     Fill,
     Order,
@@ -17,7 +18,6 @@ from execution.models import (
 )
 from execution.services import reconciliation_break_resolve
 from execution.services.reconciliation import PERM_RESOLVE
-from risk.admin import _request_id, reason_action
 
 
 class StrategyForm(forms.ModelForm):
@@ -149,9 +149,9 @@ class ReconciliationRunAdmin(ReadOnlyAdmin):
 
 def _resolve(request: HttpRequest, record: ReconciliationBreak, reason: str) -> str:
     reconciliation_break_resolve(
-        break_id=record.pk, actor=request.user, reason=reason, request_id=_request_id(request)
+        break_id=record.pk, actor=request.user, reason=reason, request_id=request_id_of(request)
     )
-    return "resolved"
+    return f"{record} resolved"
 
 
 @admin.register(ReconciliationBreak)

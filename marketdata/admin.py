@@ -3,14 +3,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 
-from common.admin import ReadOnlyAdmin
-from common.exceptions import ValidationFailed
+from common.admin import ReadOnlyAdmin, reason_confirm
 from common.numeric import ColumnFormField, column_spec
+from common.request_context import request_id_of
 from marketdata.choices import BarStatus
 from marketdata.models import Bar, BarReview, Instrument, ProviderEvent
 from marketdata.selectors import instrument_staleness
@@ -62,10 +61,10 @@ class InstrumentAdmin(admin.ModelAdmin):
         return f"{staleness.as_of:%Y-%m-%d %H:%M} ({staleness.open_bars_missing} open bars ago)"
 
 
-class ReviewReasonForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Why these bars are right (release) or wrong (discard). Recorded with your name.",
+def _bar_description(bar: Bar) -> str:
+    reasons = ", ".join(bar.quality_reasons)
+    return (
+        f"{bar.instrument.symbol} {bar.timestamp:%Y-%m-%d %H:%M} UTC: close {bar.close} ({reasons})"
     )
 
 
@@ -74,38 +73,24 @@ def _review_action(
     request: HttpRequest,
     queryset: QuerySet[Bar],
     *,
-    action: str,
     verb: str,
     service: Callable[..., Bar],
 ) -> HttpResponse | None:
-    """Ask for a reason on a confirm page, then call the service once per bar."""
-    bars = list(queryset.filter(status=BarStatus.QUARANTINED).select_related("instrument"))
-    form = ReviewReasonForm(request.POST if "apply" in request.POST else None)
-    if not form.is_valid():
-        context = {
-            **modeladmin.admin_site.each_context(request),
-            "title": f"{verb.capitalize()} quarantined bars",
-            "bars": bars,
-            "form": form,
-            "action": action,
-            "verb": verb,
-            "opts": modeladmin.model._meta,
-        }
-        return TemplateResponse(request, "admin/marketdata/bar/review_confirm.html", context)
-    done = 0
-    for bar in bars:
-        try:
-            service(
-                bar=bar,
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-                request_id=getattr(request, "request_id", ""),
-            )
-            done += 1
-        except ValidationFailed as exc:
-            messages.error(request, str(exc))
-    modeladmin.message_user(request, f"{done} bar(s) {verb}.", messages.SUCCESS)
-    return None
+    """Confirm with a reason, then call the review service once per quarantined bar."""
+
+    def apply(request: HttpRequest, bar: Bar, reason: str) -> str:
+        service(bar=bar, actor=request.user, reason=reason, request_id=request_id_of(request))
+        return f"{_bar_description(bar)} {verb}"
+
+    return reason_confirm(
+        modeladmin,
+        request,
+        list(queryset.filter(status=BarStatus.QUARANTINED).select_related("instrument")),
+        title=f"{verb.capitalize()} quarantined bars",
+        explanation=f"These quarantined bars will be {verb}.",
+        apply=apply,
+        describe=_bar_description,
+    )
 
 
 @admin.register(Bar)
@@ -138,15 +123,11 @@ class BarAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Release selected quarantined bars", permissions=["review"])
     def release_bars(self, request: HttpRequest, queryset: QuerySet[Bar]) -> HttpResponse | None:
-        return _review_action(
-            self, request, queryset, action="release_bars", verb="released", service=bar_release
-        )
+        return _review_action(self, request, queryset, verb="released", service=bar_release)
 
     @admin.action(description="Discard selected quarantined bars", permissions=["review"])
     def discard_bars(self, request: HttpRequest, queryset: QuerySet[Bar]) -> HttpResponse | None:
-        return _review_action(
-            self, request, queryset, action="discard_bars", verb="discarded", service=bar_discard
-        )
+        return _review_action(self, request, queryset, verb="discarded", service=bar_discard)
 
 
 @admin.register(BarReview)

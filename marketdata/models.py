@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import zoneinfo
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from common.models import BaseModel
+from common.models import ActionRecord, BaseModel
 from marketdata.choices import (
     AssetClass,
     BarReviewAction,
@@ -99,7 +98,7 @@ class Bar(models.Model):
         return f"{self.instrument_id} {self.timeframe} {self.timestamp:%Y-%m-%d %H:%M}"
 
 
-class BarReview(models.Model):
+class BarReview(ActionRecord):
     """Immutable record of a quarantined bar leaving quarantine: who, why, from which request.
 
     Automatic confirmations (the series stayed at the new level, or the second provider
@@ -108,12 +107,6 @@ class BarReview(models.Model):
 
     bar = models.ForeignKey(Bar, on_delete=models.PROTECT, related_name="reviews")
     action = models.CharField(max_length=8, choices=BarReviewAction)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    actor_name = models.CharField(max_length=150)
-    reason = models.TextField()
-    request_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -1,17 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
-from django import forms
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
-from common.admin import ReadOnlyAdmin
-from common.exceptions import TradingOpsError
+from common.admin import ReadOnlyAdmin, reason_confirm
+from common.request_context import request_id_of
 from common.second_factor import SecondFactorAdminMixin
 from models_registry.choices import Alias, PromotionAction
 from models_registry.models import (
@@ -37,49 +35,6 @@ PROMOTE = "models_registry.promote_model"
 APPROVE = "models_registry.approve_promotion"
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Recorded with your name and the request ID.",
-    )
-
-
-def _confirm(
-    modeladmin: admin.ModelAdmin,
-    request: HttpRequest,
-    queryset: QuerySet,
-    *,
-    title: str,
-    explanation: str,
-    apply: Callable[[object, str], str],
-) -> HttpResponse | None:
-    """Ask for a reason on a confirm page, then apply the service to each selected row."""
-    form = ReasonForm(request.POST if "apply" in request.POST else None)
-    if not form.is_valid():
-        return TemplateResponse(
-            request,
-            "admin/models_registry/confirm_action.html",
-            {
-                **modeladmin.admin_site.each_context(request),
-                "title": title,
-                "explanation": explanation,
-                "queryset": queryset,
-                "form": form,
-                "action": request.POST.get("action", ""),
-            },
-        )
-    for obj in queryset:
-        try:
-            messages.success(request, apply(obj, form.cleaned_data["reason"]))
-        except TradingOpsError as exc:
-            messages.error(request, str(exc))
-    return None
-
-
-def _request_id(request: HttpRequest) -> str:
-    return getattr(request, "request_id", "")
-
-
 @admin.register(RegisteredModel)
 class RegisteredModelAdmin(admin.ModelAdmin):
     list_display = ["name", "champion", "description", "created_at"]
@@ -93,16 +48,16 @@ class RegisteredModelAdmin(admin.ModelAdmin):
 
     @admin.action(description="Roll back the champion to the previous one", permissions=["promote"])
     def rollback_champion(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        def apply(registered: object, reason: str) -> str:
+        def apply(request: HttpRequest, registered: Any, reason: str) -> str:
             restored = model_version_rollback(
                 registered_model=registered,  # type: ignore[arg-type]
                 actor=request.user,
                 reason=reason,
-                request_id=_request_id(request),
+                request_id=request_id_of(request),
             )
             return f"{restored} is champion again"
 
-        return _confirm(
+        return reason_confirm(
             self,
             request,
             queryset,
@@ -171,29 +126,29 @@ class ModelVersionAdmin(SecondFactorAdminMixin, ReadOnlyAdmin):
 
     @admin.action(description="Approve for promotion (four eyes)", permissions=["approve"])
     def approve(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        def apply(version: object, reason: str) -> str:
+        def apply(request: HttpRequest, version: Any, reason: str) -> str:
             model_version_approve(
                 model_version=version,  # type: ignore[arg-type]
                 actor=request.user,  # type: ignore[arg-type]
                 reason=reason,
-                request_id=_request_id(request),
+                request_id=request_id_of(request),
             )
             return f"{version} approved"
 
-        return _confirm(self, request, queryset, title="Approve", explanation="", apply=apply)
+        return reason_confirm(self, request, queryset, title="Approve", apply=apply)
 
     @admin.action(description="Promote to champion (through the gates)", permissions=["promote"])
     def promote(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        def apply(version: object, reason: str) -> str:
+        def apply(request: HttpRequest, version: Any, reason: str) -> str:
             model_version_promote(
                 model_version=version,  # type: ignore[arg-type]
                 actor=request.user,
                 reason=reason,
-                request_id=_request_id(request),
+                request_id=request_id_of(request),
             )
             return f"{version} is champion"
 
-        return _confirm(
+        return reason_confirm(
             self,
             request,
             queryset,
@@ -205,17 +160,17 @@ class ModelVersionAdmin(SecondFactorAdminMixin, ReadOnlyAdmin):
     def _alias_action(
         self, request: HttpRequest, queryset: QuerySet, alias: str
     ) -> HttpResponse | None:
-        def apply(version: object, reason: str) -> str:
+        def apply(request: HttpRequest, version: Any, reason: str) -> str:
             model_version_alias_set(
                 model_version=version,  # type: ignore[arg-type]
                 alias=alias,
                 actor=request.user,
                 reason=reason,
-                request_id=_request_id(request),
+                request_id=request_id_of(request),
             )
             return f"{version} is {alias}"
 
-        return _confirm(self, request, queryset, title=f"Make {alias}", explanation="", apply=apply)
+        return reason_confirm(self, request, queryset, title=f"Make {alias}", apply=apply)
 
     @admin.action(description="Make shadow (predicts, never trades)", permissions=["promote"])
     def make_shadow(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:

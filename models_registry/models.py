@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from common.exceptions import ValidationFailed
-from common.models import AppendOnlyModel, BaseModel
+from common.models import ActionRecord, AppendOnlyModel, BaseModel
 from common.numeric import ColumnSpec, column_spec
 from marketdata.choices import Timeframe
 from marketdata.models import Instrument
@@ -273,7 +273,7 @@ class PromotionApproval(AppendOnlyModel):
         return f"{self.model_version_id} approved by {self.approved_by_name}"
 
 
-class PromotionEvent(AppendOnlyModel):
+class PromotionEvent(ActionRecord, AppendOnlyModel):
     """Immutable record of every alias change and blocked promotion: who, why, which request.
 
     ``gates`` holds each gate's result as judged at that moment.
@@ -290,12 +290,6 @@ class PromotionEvent(AppendOnlyModel):
     previous_version = models.ForeignKey(
         ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    actor_name = models.CharField(max_length=150)
-    reason = models.TextField()
-    request_id = models.CharField(max_length=64, blank=True)
     gates = models.JSONField(default=list)
     created_at = models.DateTimeField(db_index=True)
 

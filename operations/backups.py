@@ -30,7 +30,7 @@ from django.db.utils import load_backend
 from psycopg import sql
 
 from audit.services import audit_chain_verify, audit_event_append
-from common.actors import current_service_actor
+from common.actors import actor_name, current_service_actor
 from common.clock import SystemClock
 from common.request_context import current_request_id
 from operations.models import DatabaseBackup, RestoreDrill
@@ -47,7 +47,7 @@ RESTORE_SUFFIX = "restore"
 def _who() -> dict[str, str]:
     actor = current_service_actor()
     return {
-        "actor_name": actor.get_username() if actor is not None else "system",
+        "actor_name": actor_name(actor),
         "request_id": current_request_id()[:64],
     }
 

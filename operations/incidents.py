@@ -9,17 +9,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from common import clock
+from common.actors import actor_name as actor_name_of
 from common.exceptions import ValidationFailed
 from operations.choices import IncidentSeverity, IncidentSource, IncidentStatus, TimelineKind
 from operations.models import Incident, IncidentTimelineEntry
 
 logger = structlog.get_logger(__name__)
-
-
-def _actor_name(actor: AbstractBaseUser | None, actor_name: str) -> str:
-    if actor is not None:
-        return actor.get_username()
-    return actor_name or "system"
 
 
 def _alerts(alerts: list[Any] | None) -> list[dict[str, str]]:
@@ -62,7 +57,7 @@ def incident_open(
         )
     if source not in IncidentSource.values:
         raise ValidationFailed(f"Unknown source {source!r}: use {', '.join(IncidentSource.values)}")
-    name, now = _actor_name(actor, actor_name), clock.now()
+    name, now = actor_name_of(actor, actor_name or "system"), clock.now()
     incident = Incident.objects.create(
         title=title[:200],
         severity=severity,
@@ -115,7 +110,7 @@ def incident_note_add(
         at=at or clock.now(),
         kind=kind,
         text=text,
-        actor_name=_actor_name(actor, actor_name),
+        actor_name=actor_name_of(actor, actor_name or "system"),
         request_id=request_id,
     )
 

@@ -9,13 +9,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.http import HttpRequest
 
-from common.admin import ReadOnlyAdmin
+from common.admin import ReadOnlyAdmin, reason_action
 from common.exceptions import TradingOpsError
 from common.numeric import ColumnFormField, NumberRefused, number_parse
+from common.request_context import request_id_of
 from common.second_factor import SecondFactorAdminMixin, second_factor_require
 from risk import services
 from risk.models import (
@@ -37,10 +36,6 @@ from risk.models import (
 REASON_HELP = "Why you make this change. Recorded with your name and the request ID."
 
 
-def _request_id(request: HttpRequest) -> str:
-    return getattr(request, "request_id", "")
-
-
 def _run(request: HttpRequest, call: Callable[[], Any], done: str) -> Any:
     """Call a service; a refused change shows its message instead of a server error."""
     try:
@@ -50,40 +45,6 @@ def _run(request: HttpRequest, call: Callable[[], Any], done: str) -> Any:
         return None
     messages.info(request, done)
     return result
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text=REASON_HELP)
-
-
-ReasonAction = Callable[[admin.ModelAdmin, HttpRequest, QuerySet], HttpResponse | None]
-
-
-def reason_action(title: str, apply: Callable[[HttpRequest, Any, str], str]) -> ReasonAction:
-    """An admin action that first asks for a reason on a confirm page, then applies
-    ``apply(request, obj, reason)`` to each selected row."""
-
-    def action(
-        modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
-    ) -> HttpResponse | None:
-        form = ReasonForm(request.POST if "confirm" in request.POST else None)
-        if form.is_valid():
-            for obj in queryset:
-                _run(request, lambda o=obj: apply(request, o, form.cleaned_data["reason"]), title)
-            return None
-        context = {
-            **modeladmin.admin_site.each_context(request),
-            "title": title,
-            "queryset": queryset,
-            "form": form,
-            "action": action.__name__,
-            "opts": modeladmin.model._meta,
-        }
-        return TemplateResponse(request, "admin/risk/reason_form.html", context)
-
-    action.__name__ = title.lower().replace(" ", "_")
-    action.short_description = title  # type: ignore[attr-defined]
-    return action
 
 
 # --- Kill switch ----------------------------------------------------------------------------
@@ -143,7 +104,7 @@ class KillSwitchAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
             lambda: service(
                 actor=request.user,
                 reason=form.cleaned_data["reason_for_change"],
-                request_id=_request_id(request),
+                request_id=request_id_of(request),
             ),
             done,
         )
@@ -165,9 +126,9 @@ def _approve(request: HttpRequest, change: ChangeRequest, reason: str) -> str:
         actor=request.user,
         change_request_id=change.pk,
         reason=reason,
-        request_id=_request_id(request),
+        request_id=request_id_of(request),
     )
-    return "approved"
+    return f"{change} approved"
 
 
 def _reject(request: HttpRequest, change: ChangeRequest, reason: str) -> str:
@@ -175,9 +136,9 @@ def _reject(request: HttpRequest, change: ChangeRequest, reason: str) -> str:
         actor=request.user,
         change_request_id=change.pk,
         reason=reason,
-        request_id=_request_id(request),
+        request_id=request_id_of(request),
     )
-    return "rejected"
+    return f"{change} rejected"
 
 
 @admin.register(ChangeRequest)
@@ -265,7 +226,7 @@ class RiskLimitAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
                     field=f,
                     value="" if v is None else str(v).lower() if isinstance(v, bool) else v,
                     reason=form.cleaned_data["reason_for_change"],
-                    request_id=_request_id(request),
+                    request_id=request_id_of(request),
                 ),
                 f"{field}: submitted",
             )
@@ -322,7 +283,7 @@ class TemporaryLimitOverrideAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
                 field=data["field"],
                 value=data["value"],
                 reason=data["reason"],
-                request_id=_request_id(request),
+                request_id=request_id_of(request),
                 expires_at=data["expires_at"],
             ),
             "Override submitted (a raise waits for a risk officer).",
@@ -360,7 +321,7 @@ class TradingStateSettingAdmin(admin.ModelAdmin):
                 key=data.get("key", obj.key),
                 state=data["state"],
                 reason=data["reason_for_change"],
-                request_id=_request_id(request),
+                request_id=request_id_of(request),
             ),
             "State change submitted (loosening waits for a risk officer).",
         )

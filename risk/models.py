@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from common.models import AppendOnlyModel, BaseModel
+from common.models import ActionRecord, AppendOnlyModel, BaseModel
 from common.numeric import ColumnSpec, column_spec
 from risk.choices import (
     ChangeRequestKind,
@@ -57,20 +57,10 @@ class KillSwitch(models.Model):
         return "Kill switch: ENGAGED" if self.engaged else "Kill switch: released"
 
 
-class KillSwitchEvent(AppendOnlyModel):
+class KillSwitchEvent(ActionRecord, AppendOnlyModel):
     """Immutable record of each engage or release: who, when, why, from which request."""
 
     action = models.CharField(max_length=8, choices=KillSwitchAction)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    actor_name = models.CharField(max_length=150)
-    reason = models.TextField()
-    request_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
@@ -440,14 +430,10 @@ class ChangeRequest(AppendOnlyModel):
         return stored.status == ChangeRequestStatus.PENDING  # type: ignore[attr-defined]
 
 
-class RiskAction(AppendOnlyModel):
+class RiskAction(ActionRecord, AppendOnlyModel):
     """Immutable audit row of every risk action: who, why, which request, before and after."""
 
     action = models.CharField(max_length=40, db_index=True)
-    actor = _actor_fk()
-    actor_name = models.CharField(max_length=150)
-    reason = models.TextField()
-    request_id = models.CharField(max_length=64, blank=True)
     before = models.JSONField(default=dict)
     after = models.JSONField(default=dict)
     created_at = models.DateTimeField(db_index=True)

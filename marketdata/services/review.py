@@ -7,6 +7,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
 from common import clock
+from common.actors import actor_name
 from common.exceptions import ValidationFailed
 from marketdata import metrics
 from marketdata.choices import BarReviewAction, BarStatus
@@ -24,7 +25,7 @@ def bar_review_record(
         bar_id=bar_id,
         action=action,
         actor=actor,
-        actor_name=actor.get_username() if actor is not None else "system",
+        actor_name=actor_name(actor),
         reason=reason,
         request_id=request_id,
         created_at=clock.now(),

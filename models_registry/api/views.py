@@ -12,6 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api_permissions import HoldsAnyPermission
+from common.request_context import request_id_of
 from common.second_factor import SecondFactorVerified
 from models_registry.api.serializers import (
     AliasCommandSerializer,
@@ -46,22 +48,8 @@ from models_registry.services import (
 STATUS_CACHE_SECONDS = 300
 
 
-def _has(permission: str, text: str) -> type[permissions.BasePermission]:
-    class HasPermission(permissions.BasePermission):
-        message = f"You need the {permission} permission to {text}."
-
-        def has_permission(self, request: Request, view: APIView) -> bool:
-            return bool(request.user and request.user.has_perm(permission))
-
-    return HasPermission
-
-
-CanPromote = _has("models_registry.promote_model", "promote or roll back models")
-CanApprove = _has("models_registry.approve_promotion", "approve promotions")
-
-
-def _request_id(request: Request) -> str:
-    return getattr(request._request, "request_id", "")
+PROMOTE = ("models_registry.promote_model",)
+APPROVE = ("models_registry.approve_promotion",)
 
 
 class ModelVersionFilter(django_filters.FilterSet):
@@ -84,6 +72,8 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = model_version_list()
     filterset_class = ModelVersionFilter
+    # Each POST action names its own (HoldsAnyPermission); reading needs only a login.
+    required_permissions: tuple[str, ...] = ()
 
     def get_serializer_class(self) -> type:
         return ModelVersionDetailSerializer if self.action == "retrieve" else ModelVersionSerializer
@@ -100,7 +90,10 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: PromotionResultSerializer, 409: BlockedSerializer},
     )
     @action(
-        detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, CanPromote]
+        detail=True,
+        methods=["post"],
+        permission_classes=[permissions.IsAuthenticated, HoldsAnyPermission],
+        required_permissions=PROMOTE,
     )
     def promote(self, request: Request, pk: str | None = None) -> Response:
         """Make this version champion if every gate passes; 409 lists the failing gates."""
@@ -112,7 +105,7 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
                 model_version=version,
                 actor=request.user,
                 reason=command.validated_data["reason"],
-                request_id=_request_id(request),
+                request_id=request_id_of(request),
             )
         except PromotionBlocked as blocked:
             gates = [g.as_dict() for g in blocked.gates]
@@ -126,7 +119,8 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(
         detail=True,
         methods=["post"],
-        permission_classes=[permissions.IsAuthenticated, CanApprove, SecondFactorVerified],
+        permission_classes=[permissions.IsAuthenticated, HoldsAnyPermission, SecondFactorVerified],
+        required_permissions=APPROVE,
     )
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """Four-eyes approval by someone who did not train the version."""
@@ -136,13 +130,16 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
             model_version=self.get_object(),
             actor=request.user,
             reason=command.validated_data["reason"],
-            request_id=_request_id(request),
+            request_id=request_id_of(request),
         )
         return Response(ApprovalSerializer(approval).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AliasCommandSerializer, responses=ModelVersionSerializer)
     @action(
-        detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, CanPromote]
+        detail=True,
+        methods=["post"],
+        permission_classes=[permissions.IsAuthenticated, HoldsAnyPermission],
+        required_permissions=PROMOTE,
     )
     def alias(self, request: Request, pk: str | None = None) -> Response:
         """Make this version its model's challenger or shadow."""
@@ -154,7 +151,7 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
             alias=command.validated_data["alias"],
             actor=request.user,
             reason=command.validated_data["reason"],
-            request_id=_request_id(request),
+            request_id=request_id_of(request),
         )
         return Response(ModelVersionSerializer(model_version_list().get(pk=version.pk)).data)
 
@@ -162,7 +159,8 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
 class RollbackView(APIView):
     """Restore a strategy's previous champion (or a named earlier champion) in one step."""
 
-    permission_classes = [permissions.IsAuthenticated, CanPromote]
+    permission_classes = [permissions.IsAuthenticated, HoldsAnyPermission]
+    required_permissions = PROMOTE
 
     @extend_schema(request=RollbackCommandSerializer, responses=ModelVersionSerializer)
     def post(self, request: Request) -> Response:
@@ -178,7 +176,7 @@ class RollbackView(APIView):
             to_version=target,
             actor=request.user,
             reason=command.validated_data["reason"],
-            request_id=_request_id(request),
+            request_id=request_id_of(request),
         )
         return Response(ModelVersionSerializer(model_version_list().get(pk=restored.pk)).data)
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from common import clock
-from common.actors import is_service_account, person_require
+from common.actors import actor_name, is_service_account, person_require
 from common.exceptions import ArtifactIntegrityError, NotFound, ValidationFailed
 from models_registry import drift, gates, metrics
 from models_registry.choices import Alias, PromotionAction
@@ -45,10 +45,6 @@ class PromotionBlocked(ValidationFailed):
         super().__init__(f"Promotion of {model_version} blocked by {len(failed)} gate(s): {detail}")
 
 
-def _actor_name(actor: AbstractBaseUser | None) -> str:
-    return actor.get_username() if actor else "system"
-
-
 def _record(
     *,
     registered_model: RegisteredModel,
@@ -68,7 +64,7 @@ def _record(
         model_version=model_version,
         previous_version=previous,
         actor=actor,
-        actor_name=_actor_name(actor),
+        actor_name=actor_name(actor),
         reason=reason,
         request_id=request_id,
         gates=[r.as_dict() for r in results or []],
@@ -81,7 +77,7 @@ def _record(
         alias=alias,
         model_version=str(model_version),
         previous=str(previous),
-        actor=_actor_name(actor),
+        actor=actor_name(actor),
         reason=reason,
         request_id=request_id,
     )

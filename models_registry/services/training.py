@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from common import clock
+from common.actors import actor_name
 from common.exceptions import ArtifactIntegrityError, ValidationFailed
 from common.numeric import NumberRefused, number_parse, range_spec
 from marketdata.timeframes import timeframe_delta
@@ -265,7 +266,7 @@ def model_version_train(
         library_versions=library_versions(),
         started_at=clock.now(),
         triggered_by=actor,
-        triggered_by_name=actor.get_username() if actor else "system",
+        triggered_by_name=actor_name(actor),
         request_id=request_id,
     )
     try:

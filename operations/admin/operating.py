@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 
 from common.admin import ReadOnlyAdmin
 from common.exceptions import TradingOpsError
+from common.request_context import request_id_of
 from operations import incidents, readiness, runbooks
 from operations.choices import ReadinessStatus, TimelineKind
 from operations.models import (
@@ -29,10 +30,6 @@ from operations.models import (
     RunbookVersion,
     TradingLifecycleEvent,
 )
-
-
-def _request_id(request: HttpRequest) -> str:
-    return getattr(request, "request_id", "")
 
 
 def _rendered(content: str) -> str:
@@ -233,7 +230,7 @@ class IncidentAdmin(admin.ModelAdmin):
                 summary=obj.summary,
                 alerts=obj.alerts,
                 actor=request.user,
-                request_id=_request_id(request),
+                request_id=request_id_of(request),
             )
             obj.pk = opened.pk
             return
@@ -246,7 +243,7 @@ class IncidentAdmin(admin.ModelAdmin):
         status = obj.status
         obj.status = Incident.objects.values_list("status", flat=True).get(pk=obj.pk)
         obj.save()
-        who = {"actor": request.user, "request_id": _request_id(request)}
+        who = {"actor": request.user, "request_id": request_id_of(request)}
         if status != obj.status:
             incidents.incident_status_set(
                 incident=obj, status=status, note=form.cleaned_data.get("note") or "", **who

@@ -6,23 +6,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api_permissions import HoldsAnyPermission
 from operations.api.serializers import RunPeriodicTaskInput, RunPeriodicTaskOutput
 from operations.services import periodic_task_run_now
-
-
-class CanRunPeriodicTasks(permissions.BasePermission):
-    message = "You need the django_celery_beat.change_periodictask permission."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(
-            request.user and request.user.has_perm("django_celery_beat.change_periodictask")
-        )
 
 
 class RunPeriodicTaskView(APIView):
     """Run a periodic task now (ingest, predict-and-trade), outside its schedule."""
 
-    permission_classes = [permissions.IsAuthenticated, CanRunPeriodicTasks]
+    permission_classes = [permissions.IsAuthenticated, HoldsAnyPermission]
+    required_permissions = ("django_celery_beat.change_periodictask",)
 
     @extend_schema(request=RunPeriodicTaskInput, responses={202: RunPeriodicTaskOutput})
     def post(self, request: Request) -> Response:

@@ -16,7 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common import clock
+from common.api_permissions import HoldsAnyPermission
 from common.numeric import DecimalJSONParser
+from common.request_context import request_id_of
 from common.second_factor import SecondFactorVerified
 from risk import services
 from risk.api.serializers import (
@@ -49,39 +51,6 @@ from risk.models import (
 from risk.selectors import kill_switch_get
 
 
-def _request_id(request: Request) -> str:
-    return getattr(request._request, "request_id", "")
-
-
-class CanOperateKillSwitch(permissions.BasePermission):
-    message = "You need the risk.operate_killswitch permission."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(request.user and request.user.has_perm("risk.operate_killswitch"))
-
-
-def _holds_any(*perms: str) -> type[permissions.BasePermission]:
-    """Refuse (403) before the input is read when the user holds none of ``perms``; the
-    service checks again (with four-eyes rules) for admin and other callers."""
-
-    class HoldsAny(permissions.BasePermission):
-        message = f"You need the {' or '.join(perms)} permission."
-
-        def has_permission(self, request: Request, view: APIView) -> bool:
-            return any(request.user.has_perm(perm) for perm in perms)
-
-    return HoldsAny
-
-
-CanRequestRelease = _holds_any("risk.operate_killswitch", "risk.approve_change")
-CanRequestChange = _holds_any("risk.request_change")
-CanApproveChange = _holds_any("risk.approve_change")
-# The requester may withdraw their own request; the service checks which request is whose.
-CanDecideChange = _holds_any(
-    "risk.approve_change", "risk.request_change", "risk.operate_killswitch"
-)
-
-
 class CanViewRiskRecords(permissions.DjangoModelPermissions):
     """Reading needs the model's view permission, as in admin (roles: every risk group)."""
 
@@ -90,13 +59,6 @@ class CanViewRiskRecords(permissions.DjangoModelPermissions):
         "GET": ["%(app_label)s.view_%(model_name)s"],
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
     }
-
-
-class CanViewRiskState(permissions.BasePermission):
-    message = "You need the risk.view_tradingstatesetting permission."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(request.user and request.user.has_perm("risk.view_tradingstatesetting"))
 
 
 class KillSwitchView(APIView):
@@ -109,7 +71,8 @@ class KillSwitchEngageView(APIView):
     """Engage the global kill switch: every new order is rejected from the next check on,
     and every open order is cancelled."""
 
-    permission_classes = [permissions.IsAuthenticated, CanOperateKillSwitch]
+    permission_classes = [permissions.IsAuthenticated, HoldsAnyPermission]
+    required_permissions = ("risk.operate_killswitch",)
 
     @extend_schema(request=KillSwitchCommandSerializer, responses=EngageOutputSerializer)
     def post(self, request: Request) -> Response:
@@ -118,7 +81,7 @@ class KillSwitchEngageView(APIView):
         switch = services.kill_switch_engage(
             actor=request.user,
             reason=command.validated_data["reason"],
-            request_id=_request_id(request),
+            request_id=request_id_of(request),
         )
         return Response(EngageOutputSerializer(switch).data)
 
@@ -127,7 +90,8 @@ class KillSwitchReleaseView(APIView):
     """Request the release of the kill switch; a risk officer other than the requester
     approves it at ``change-requests/{id}/approve/`` (four-eyes)."""
 
-    permission_classes = [permissions.IsAuthenticated, CanRequestRelease, SecondFactorVerified]
+    permission_classes = [permissions.IsAuthenticated, HoldsAnyPermission, SecondFactorVerified]
+    required_permissions = ("risk.operate_killswitch", "risk.approve_change")
 
     @extend_schema(request=KillSwitchCommandSerializer, responses={202: ChangeRequestSerializer})
     def post(self, request: Request) -> Response:
@@ -136,7 +100,7 @@ class KillSwitchReleaseView(APIView):
         change = services.kill_switch_release_request(
             actor=request.user,
             reason=command.validated_data["reason"],
-            request_id=_request_id(request),
+            request_id=request_id_of(request),
         )
         return Response(ChangeRequestSerializer(change).data, status=status.HTTP_202_ACCEPTED)
 
@@ -144,7 +108,8 @@ class KillSwitchReleaseView(APIView):
 class RiskStateView(APIView):
     """The kill switch, every non-default trading state, active overrides, restrictions."""
 
-    permission_classes = [permissions.IsAuthenticated, CanViewRiskState]
+    permission_classes = [permissions.IsAuthenticated, HoldsAnyPermission]
+    required_permissions = ("risk.view_tradingstatesetting",)
 
     @extend_schema(responses=RiskStateSerializer)
     def get(self, request: Request) -> Response:
@@ -174,7 +139,8 @@ class LimitChangeView(APIView):
     """Change a limit (permanently, or until ``expires_at`` / for ``duration_minutes``).
     Tightening applies at once (200); loosening returns a pending change request (202)."""
 
-    permission_classes = [permissions.IsAuthenticated, CanRequestChange, SecondFactorVerified]
+    permission_classes = [permissions.IsAuthenticated, HoldsAnyPermission, SecondFactorVerified]
+    required_permissions = ("risk.request_change",)
     parser_classes = [DecimalJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(request=LimitChangeInputSerializer, responses=ChangeOutcomeSerializer)
@@ -192,7 +158,7 @@ class LimitChangeView(APIView):
             field=values["field"],
             value=values["value"],
             reason=values["reason"],
-            request_id=_request_id(request),
+            request_id=request_id_of(request),
             expires_at=expires_at,
         )
         return _outcome_response(outcome)
@@ -201,14 +167,15 @@ class LimitChangeView(APIView):
 class TradingStateChangeView(APIView):
     """Set a scope's trading state: tightening at once (200), loosening by request (202)."""
 
-    permission_classes = [permissions.IsAuthenticated, CanRequestChange]
+    permission_classes = [permissions.IsAuthenticated, HoldsAnyPermission]
+    required_permissions = ("risk.request_change",)
 
     @extend_schema(request=TradingStateInputSerializer, responses=ChangeOutcomeSerializer)
     def post(self, request: Request) -> Response:
         data = TradingStateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         outcome = services.trading_state_set(
-            actor=request.user, request_id=_request_id(request), **data.validated_data
+            actor=request.user, request_id=request_id_of(request), **data.validated_data
         )
         return _outcome_response(outcome)
 
@@ -222,7 +189,9 @@ class ChangeRequestViewSet(viewsets.ReadOnlyModelViewSet):
 
 class _ChangeRequestDecision(APIView):
     service = staticmethod(services.change_request_approve)
-    permission_classes = [permissions.IsAuthenticated, CanDecideChange]
+    permission_classes = [permissions.IsAuthenticated, HoldsAnyPermission]
+    # The requester may withdraw their own request; the service checks which request is whose.
+    required_permissions = ("risk.approve_change", "risk.request_change", "risk.operate_killswitch")
 
     @extend_schema(request=ReasonSerializer, responses=ChangeRequestSerializer)
     def post(self, request: Request, pk: int) -> Response:
@@ -232,7 +201,7 @@ class _ChangeRequestDecision(APIView):
             actor=request.user,
             change_request_id=pk,
             reason=data.validated_data["reason"],
-            request_id=_request_id(request),
+            request_id=request_id_of(request),
         )
         return Response(ChangeRequestSerializer(change).data)
 
@@ -241,7 +210,8 @@ class ChangeRequestApproveView(_ChangeRequestDecision):
     """Approve and apply a pending request (risk officer, not the requester)."""
 
     service = staticmethod(services.change_request_approve)
-    permission_classes = [permissions.IsAuthenticated, CanApproveChange, SecondFactorVerified]
+    permission_classes = [permissions.IsAuthenticated, HoldsAnyPermission, SecondFactorVerified]
+    required_permissions = ("risk.approve_change",)
 
 
 class ChangeRequestRejectView(_ChangeRequestDecision):

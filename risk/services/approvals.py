@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from common import clock
-from common.actors import person_require
+from common.actors import actor_name, person_require
 from common.exceptions import NotFound, PermissionRefused, ValidationFailed
 from risk import metrics
 from risk.choices import (
@@ -23,7 +23,7 @@ from risk.models import (
     TemporaryLimitOverride,
     TradingStateSetting,
 )
-from risk.services.common import PERM_APPROVE, _actor_name, _audit, _reason, _require
+from risk.services.common import PERM_APPROVE, _audit, _reason, _require
 from risk.services.kill_switch import _kill_switch_set
 from risk.services.limits import _limit_apply, _parse_value
 from risk.services.states import _state_apply
@@ -121,7 +121,7 @@ def _change_request_close(
 ) -> ChangeRequest:
     request.status = status
     request.decided_by = actor
-    request.decided_by_name = _actor_name(actor)
+    request.decided_by_name = actor_name(actor)
     request.decision_reason = reason
     request.decision_request_id = request_id
     request.decided_at = clock.now()

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
 from common import clock
+from common.actors import actor_name as actor_name_of
 from common.actors import person_require
 from common.exceptions import PermissionRefused, ValidationFailed
 from risk import hooks, metrics
@@ -29,10 +30,6 @@ logger = structlog.get_logger(__name__)
 PERM_OPERATE = "risk.operate_killswitch"
 PERM_REQUEST = "risk.request_change"
 PERM_APPROVE = "risk.approve_change"
-
-
-def _actor_name(actor: AbstractBaseUser | None) -> str:
-    return actor.get_username() if actor is not None else "system"
 
 
 def _require(actor: AbstractBaseUser | None, *perms: str) -> None:
@@ -64,7 +61,7 @@ def _audit(
     return RiskAction.objects.create(
         action=action,
         actor=actor,
-        actor_name=actor_name or _actor_name(actor),
+        actor_name=actor_name or actor_name_of(actor),
         reason=reason,
         request_id=request_id,
         before=before,
@@ -98,7 +95,7 @@ def _change_request_create(
         payload=payload,
         before=before,
         requested_by=actor,
-        requested_by_name=_actor_name(actor),
+        requested_by_name=actor_name_of(actor),
         reason=reason,
         request_id=request_id,
         requested_at=now,

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from common import clock
+from common.actors import actor_name
 from common.exceptions import ValidationFailed
 from risk import hooks, metrics
 from risk.choices import (
@@ -21,7 +22,6 @@ from risk.models import (
 from risk.services.common import (
     PERM_APPROVE,
     PERM_OPERATE,
-    _actor_name,
     _audit,
     _change_request_create,
     _reason,
@@ -46,7 +46,7 @@ def _kill_switch_set(
     KillSwitchEvent.objects.create(
         action=action,
         actor=actor,
-        actor_name=_actor_name(actor),
+        actor_name=actor_name(actor),
         reason=reason,
         request_id=request_id,
         created_at=now,
@@ -61,7 +61,7 @@ def _kill_switch_set(
     )
     metrics.KILL_SWITCH_CHANGES.labels(action).inc()
     logger.warning(
-        "kill_switch_changed", action=action, actor=_actor_name(actor), reason=reason,
+        "kill_switch_changed", action=action, actor=actor_name(actor), reason=reason,
         request_id=request_id,
     )  # fmt: skip
     return switch

@@ -133,7 +133,7 @@ def test_admin_approval_action_is_refused_without_a_verified_device(
         {
             "action": "approve_selected_requests",
             "_selected_action": [change.pk],
-            "confirm": "1",
+            "apply": "1",
             "reason": "ok",
         },
     )

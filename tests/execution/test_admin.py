@@ -31,7 +31,7 @@ def test_an_operator_resolves_a_break_in_admin_after_giving_a_reason(
     open_break.refresh_from_db()
     assert open_break.status == "open"
 
-    response = client.post(URL, {**_action(open_break), "confirm": "yes", "reason": "my test"})
+    response = client.post(URL, {**_action(open_break), "apply": "1", "reason": "my test"})
 
     assert response.status_code == 302
     open_break.refresh_from_db()
@@ -43,7 +43,7 @@ def test_an_operator_resolves_a_break_in_admin_after_giving_a_reason(
 def test_the_confirm_page_refuses_an_empty_reason(client, desk_operator, open_break):
     client.force_login(desk_operator)
 
-    response = client.post(URL, {**_action(open_break), "confirm": "yes", "reason": ""})
+    response = client.post(URL, {**_action(open_break), "apply": "1", "reason": ""})
 
     assert response.status_code == 200  # the form again, with its error
     open_break.refresh_from_db()
@@ -60,7 +60,7 @@ def test_a_compliance_officer_sees_breaks_but_cannot_resolve_them(
     assert b"resolve_selected_breaks" not in page.content
 
     response = client.post(
-        URL, {**_action(open_break), "confirm": "yes", "reason": "not mine"}, follow=True
+        URL, {**_action(open_break), "apply": "1", "reason": "not mine"}, follow=True
     )
 
     open_break.refresh_from_db()

@@ -89,7 +89,7 @@ def test_a_risk_officer_approves_a_release_from_admin_after_giving_a_reason(
     assert b"reason" in confirm_page.content
     assert KillSwitch.objects.get().engaged
 
-    response = client.post(url, {**action, "confirm": "yes", "reason": "feed checked"})
+    response = client.post(url, {**action, "apply": "1", "reason": "feed checked"})
 
     assert response.status_code == 302
     assert not KillSwitch.objects.get().engaged
@@ -114,7 +114,7 @@ def test_admin_refuses_a_self_approval_like_the_api(client, risk_officer):
         {
             "action": "approve_selected_requests",
             "_selected_action": [request.pk],
-            "confirm": "yes",
+            "apply": "1",
             "reason": "self",
         },
         follow=True,
