@@ -38,7 +38,6 @@ class OperationsConfig(AppConfig):
             checks,
             receivers,
             security,
-            worker_metrics,
         )
         from operations.models import Incident, ReadinessItem
 

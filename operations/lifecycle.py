@@ -27,6 +27,7 @@ from operations.readiness import CheckResult, check_run, live_trading_allowed
 
 logger = structlog.get_logger(__name__)
 WORKER_PING_TIMEOUT_S = 1.0
+BROKER_TIMEOUT_S = 2.0
 POLL_INTERVAL_S = 0.5
 # What each action needs, as the API and admin check it for its parts: halting and requesting
 # ACTIVE (request_change), the kill switch (operate_killswitch), the beat schedule.
@@ -284,9 +285,10 @@ def _check_broker_reachable() -> CheckResult:
 
 
 def _check_task_broker_reachable() -> CheckResult:
-    from operations.health import check_broker
+    from tradingops.celery import app as celery_app
 
-    check_broker()
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_S)
     return CheckResult(Status.PASS, "the Celery broker accepts connections")
 
 

@@ -35,7 +35,7 @@ from celery.worker.consumer import Consumer as CeleryConsumer
 from kombu.transport import filesystem
 from kombu.utils.json import dumps, loads
 
-from operations.metrics import BROKER_MESSAGES_REJECTED
+from monitoring.metrics import BROKER_MESSAGES_REJECTED
 
 logger = structlog.get_logger(__name__)
 

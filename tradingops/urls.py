@@ -2,8 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from operations.security_views import otp_verify
-from operations.views import (
+from monitoring.views import (
     health,
     health_data,
     health_live,
@@ -13,9 +12,9 @@ from operations.views import (
     health_scheduler,
     metrics,
     oncall_dashboard,
-    runbook_index,
-    runbook_page,
 )
+from operations.security_views import otp_verify
+from operations.views import runbook_index, runbook_page
 
 urlpatterns = [
     path("admin/oncall/", oncall_dashboard, name="oncall-dashboard"),

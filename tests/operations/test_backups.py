@@ -19,12 +19,12 @@ from audit.services import audit_event_append
 from execution.choices import OrderSide, OrderStatus
 from execution.models import Fill, Order
 from marketdata.models import Instrument
+from monitoring.collectors import DatabaseStateCollector
 from operations.backups import (
     database_backup_create,
     restore_drill_run,
     wall_clock,
 )
-from operations.collectors import DatabaseStateCollector
 from operations.models import DatabaseBackup, RestoreDrill
 from operations.readiness import check_run
 from tests.execution.factories import StrategyFactory

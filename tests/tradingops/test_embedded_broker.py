@@ -13,7 +13,7 @@ import pytest
 from celery.worker import state as worker_state
 from kombu import Connection, Exchange, Queue
 
-from operations.metrics import BROKER_MESSAGES_REJECTED
+from monitoring.metrics import BROKER_MESSAGES_REJECTED
 
 
 @pytest.fixture

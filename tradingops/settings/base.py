@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "risk",
     "execution",
     "operations",
+    "monitoring",
     "dbbackup",  # manage.py dbbackup / dbrestore / listbackups
 ]
 
@@ -116,7 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "operations.context_processors.kill_switch",
+                "monitoring.context_processors.kill_switch",
             ],
         },
     },

@@ -14,6 +14,7 @@ APPS = (
     "risk",
     "execution",
     "operations",
+    "monitoring",
     "tradingops",
 )
 METRIC_NAME = re.compile(r'"(tradingops_[a-z0-9_]+)"')

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from operations.selectors import ops_status
+from monitoring.selectors import ops_status
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from operations.scheduler import DOWN, LATE, PAUSED, UP, TaskObservation, task_state
+from monitoring.scheduler_health import DOWN, LATE, PAUSED, UP, TaskObservation, task_state
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

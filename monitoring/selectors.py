@@ -15,9 +15,12 @@ from common import clock
 from execution.models import Fill
 from execution.selectors import daily_pnl, order_counts_by_status, pnl_totals
 from marketdata.models import Bar, Instrument
+from marketdata.selectors import data_health, newest_bar_times
+from marketdata.timeframes import timeframe_delta
 from models_registry.models import Signal
-from operations.scheduler import TaskObservation, task_state
-from risk.selectors import global_limits, kill_switch_get
+from models_registry.selectors import models_status
+from monitoring.scheduler_health import TaskObservation, task_state
+from risk.selectors import global_limits, kill_switch_get, risk_state_get
 
 
 def _iso(moment: Any) -> str | None:
@@ -139,9 +142,6 @@ def cycle_latency_series(*, since: datetime) -> list[tuple[float, float]]:
 
 def data_health_detail() -> dict[str, Any]:
     """Providers' breaker states, each active instrument's newest bar age and staleness."""
-    from marketdata.selectors import data_health, newest_bar_times
-    from marketdata.timeframes import timeframe_delta
-
     timeframe = settings.MARKETDATA_TIMEFRAME
     detail = data_health()
     now = clock.now()
@@ -158,8 +158,6 @@ def data_health_detail() -> dict[str, Any]:
 
 def risk_health_detail() -> dict[str, Any]:
     """Kill switch, trading states in force at each scope, and limit utilisation."""
-    from risk.selectors import risk_state_get
-
     state = risk_state_get()
     now = clock.now()
     switch = kill_switch_get()
@@ -186,6 +184,4 @@ def risk_health_detail() -> dict[str, Any]:
 
 def models_health_detail() -> list[dict[str, Any]]:
     """Champion, challenger and shadow of each model with drift status (the status API's view)."""
-    from models_registry.selectors import models_status
-
     return models_status(live_window=settings.MODELS_LIVE_SIGNAL_WINDOW)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from operations.charts import line_chart_svg
+from monitoring.charts import line_chart_svg
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/oncall/"

@@ -26,9 +26,9 @@ from execution.selectors import (
 from marketdata.selectors import instruments_staleness, newest_bar_times
 from marketdata.timeframes import timeframe_delta
 from models_registry.selectors import champion_versions
+from monitoring.scheduler_health import STATES
+from monitoring.selectors import daily_loss_utilisation, periodic_task_status
 from operations.backups import database_backup_last_success, restore_drill_last_success
-from operations.scheduler import STATES
-from operations.selectors import daily_loss_utilisation, periodic_task_status
 from risk.selectors import kill_switch_get
 
 logger = structlog.get_logger(__name__)
