@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from operations.security_views import otp_verify
+from access.views import otp_verify
 from operations.views import (
     health,
     health_data,

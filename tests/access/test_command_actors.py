@@ -19,8 +19,9 @@ from common.exceptions import PermissionRefused
 from models_registry.models import PromotionApproval, PromotionEvent
 from models_registry.selectors import model_version_champion
 from models_registry.services import model_version_approve, model_version_train
-from operations.access import api_token_issue, api_token_revoke
-from operations.command_auth import SERVICE_ACCOUNTS, service_account_ensure
+from access.services import api_token_issue, api_token_revoke
+from access.command_auth import service_account_ensure
+from access.roles import SERVICE_ACCOUNTS
 from risk.models import ChangeRequest, KillSwitch, KillSwitchEvent
 from risk.services import (
     change_request_approve,
