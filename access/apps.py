@@ -42,8 +42,7 @@ def _tables_ready(using: str) -> bool:
     from django.contrib.auth.models import Group, Permission
 
     needed = {
-        model._meta.db_table
-        for model in (Group, Group.permissions.through, Permission, LogEntry)
+        model._meta.db_table for model in (Group, Group.permissions.through, Permission, LogEntry)
     }
     return needed <= set(connections[using].introspection.table_names())
 

@@ -34,6 +34,7 @@ from common.second_factor import totp_code_matches
 
 logger = structlog.get_logger(__name__)
 
+
 @transaction.atomic
 def service_account_ensure(name: str) -> AbstractBaseUser:
     """The service account ``name`` (created on first use, no usable password), in its own

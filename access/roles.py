@@ -71,7 +71,11 @@ OPERATING_RECORDS = _views(
     "databasebackup",
     "restoredrill",
 )
-INCIDENT_WORK = ("operations.view_incident", "operations.add_incident", "operations.change_incident")
+INCIDENT_WORK = (
+    "operations.view_incident",
+    "operations.add_incident",
+    "operations.change_incident",
+)
 SCHEDULE_RECORDS = (
     *_views(
         "django_celery_beat",

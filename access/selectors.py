@@ -56,9 +56,9 @@ def role_drift_list(*, using: str = "default") -> list[GroupDrift]:
     """Each role's group against the table (a missing group lacks everything)."""
     groups = {
         group.name: group
-        for group in Group.objects.using(using).filter(name__in=ROLES).prefetch_related(
-            "permissions__content_type"
-        )
+        for group in Group.objects.using(using)
+        .filter(name__in=ROLES)
+        .prefetch_related("permissions__content_type")
     }
     drifts = []
     for role, wanted in ROLES.items():

@@ -11,9 +11,9 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from common.exceptions import ValidationFailed
-from access.services import api_token_issue, api_token_revoke
 from access.models import ApiToken
+from access.services import api_token_issue, api_token_revoke
+from common.exceptions import ValidationFailed
 from risk.models import KillSwitch
 
 pytestmark = pytest.mark.django_db

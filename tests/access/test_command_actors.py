@@ -14,14 +14,14 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from access.command_auth import service_account_ensure
+from access.roles import SERVICE_ACCOUNTS
+from access.services import api_token_issue, api_token_revoke
 from audit.models import AuditEvent
 from common.exceptions import PermissionRefused
 from models_registry.models import PromotionApproval, PromotionEvent
 from models_registry.selectors import model_version_champion
 from models_registry.services import model_version_approve, model_version_train
-from access.services import api_token_issue, api_token_revoke
-from access.command_auth import service_account_ensure
-from access.roles import SERVICE_ACCOUNTS
 from risk.models import ChangeRequest, KillSwitch, KillSwitchEvent
 from risk.services import (
     change_request_approve,

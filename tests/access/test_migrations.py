@@ -4,6 +4,7 @@ content type still hold."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -26,7 +27,7 @@ AFTER = [
     ("operations", "0004_access_models_to_access_app"),
     ("access", "0002_content_types_from_operations"),
 ]
-SECRET = "a-secret-issued-before-the-move"  # noqa: S105 - a test token
+SECRET = secrets.token_urlsafe(32)
 NOW = datetime.now(tz=UTC)  # token expiry follows the wall clock, not the frozen one
 
 

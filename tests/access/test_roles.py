@@ -32,7 +32,14 @@ def _permission(name: str) -> Permission:
 
 def test_every_permission_the_table_names_exists():
     assert role_table_unknown() == set()
-    assert set(ROLES) == {"operator", "risk_officer", "compliance", "viewer", "ml_engineer", "admin"}
+    assert set(ROLES) == {
+        "operator",
+        "risk_officer",
+        "compliance",
+        "viewer",
+        "ml_engineer",
+        "admin",
+    }
     assert set(SERVICE_ACCOUNTS) == {"svc-lifecycle", "svc-models", "svc-runbooks"}
 
 

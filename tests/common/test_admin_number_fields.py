@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from access.models import ApiToken
 from execution.models import Strategy
 from marketdata.models import Instrument
-from access.models import ApiToken
 from tests.execution.factories import StrategyFactory
 from tests.marketdata.factories import InstrumentFactory
 

@@ -1,10 +1,10 @@
 """Print the roles table, compare the role groups with it, or bring them to it.
 
-    manage.py roles                   each role and its permissions, by app
-    manage.py roles --check           exit 1 if a group lacks or exceeds its row, or the table
-                                      names a permission the database does not have
-    manage.py roles --sync [--prune]  add what the groups lack (what every migrate does);
-                                      --prune also removes what the table does not name
+manage.py roles                   each role and its permissions, by app
+manage.py roles --check           exit 1 if a group lacks or exceeds its row, or the table
+                                  names a permission the database does not have
+manage.py roles --sync [--prune]  add what the groups lack (what every migrate does);
+                                  --prune also removes what the table does not name
 """
 
 from __future__ import annotations
