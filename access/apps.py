@@ -1,6 +1,6 @@
 from typing import Any
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db import connections
 from django.db.models.signals import post_migrate
 
@@ -14,9 +14,6 @@ class AccessConfig(AppConfig):
 
         _register_auditlog()
         command_auth.install()
-        # Sent once per app after migrate: each run adds that app's permissions, which
-        # django.contrib.auth's create_permissions (connected before, by an earlier app) has
-        # just made.
         post_migrate.connect(_sync_role_groups, dispatch_uid="access.sync_role_groups")
 
 
@@ -35,22 +32,23 @@ def _register_auditlog() -> None:
     auditlog.register(Group, m2m_fields={"permissions"})
 
 
-def _tables_ready(using: str) -> bool:
-    """The sync writes groups and (through django-auditlog) log entries. A partial migrate
-    (``migrate risk 0001``) can leave those tables missing: the next full migrate syncs."""
-    from auditlog.models import LogEntry
-    from django.contrib.auth.models import Group, Permission
+def _at_head(using: str) -> bool:
+    """True when every migration is applied. The sync writes groups, and through
+    django-auditlog and the audit chain more tables besides: after a partial migrate
+    (``migrate risk 0004``) some may be missing or old, and the next full migrate syncs."""
+    from django.db.migrations.executor import MigrationExecutor
 
-    needed = {
-        model._meta.db_table for model in (Group, Group.permissions.through, Permission, LogEntry)
-    }
-    return needed <= set(connections[using].introspection.table_names())
+    executor = MigrationExecutor(connections[using])
+    return not executor.migration_plan(executor.loader.graph.leaf_nodes())
 
 
 def _sync_role_groups(app_config: AppConfig, using: str = "default", **kwargs: Any) -> None:
-    """Give the roles the permissions the table names for ``app_config``'s models; never
-    removes one (docs/security.md, "Roles")."""
+    """Give the roles every permission the table names that they lack; never removes one
+    (docs/security.md, "Roles"). post_migrate is sent once per app, in INSTALLED_APPS order:
+    the sync runs after the last one, when django.contrib.auth has made every app's
+    permissions."""
     from access.services import role_groups_sync
 
-    if _tables_ready(using):
-        role_groups_sync(app_label=app_config.label, using=using)
+    last = [config for config in apps.get_app_configs() if config.models_module][-1]
+    if app_config.label == last.label and _at_head(using):
+        role_groups_sync(using=using)

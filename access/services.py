@@ -111,18 +111,13 @@ def group_permissions_converge(
     name: str,
     wanted: frozenset[str],
     prune: bool,
-    app_label: str | None = None,
     using: str = "default",
 ) -> GroupDrift:
     """Give the group ``name`` (created if missing) every existing permission of ``wanted``;
-    with ``prune``, also take away every permission it holds beyond ``wanted``. ``app_label``
-    limits both to that app's permissions. Returns what changed. Idempotent; each change is
-    logged, and django-auditlog records it on the group."""
+    with ``prune``, also take away every permission it holds beyond ``wanted``. Returns what
+    changed. Idempotent; each change is logged, and django-auditlog records it on the group."""
     group, _ = Group.objects.using(using).get_or_create(name=name)
     held = group_permissions(group)
-    if app_label is not None:
-        wanted = frozenset(n for n in wanted if n.startswith(f"{app_label}."))
-        held = {n: p for n, p in held.items() if n.startswith(f"{app_label}.")}
     missing = permissions_named(wanted - held.keys(), using=using)
     extra = {n: p for n, p in held.items() if n not in wanted} if prune else {}
     if missing:
@@ -134,15 +129,11 @@ def group_permissions_converge(
     return GroupDrift(name, frozenset(missing), frozenset(extra))
 
 
-def role_groups_sync(
-    *, prune: bool = False, app_label: str | None = None, using: str = "default"
-) -> list[GroupDrift]:
+def role_groups_sync(*, prune: bool = False, using: str = "default") -> list[GroupDrift]:
     """Bring every role's group to the roles table: add what it lacks; with ``prune``, remove
     what the table does not name (docs/security.md says when to). Returns what changed."""
     with transaction.atomic(using=using):
         return [
-            group_permissions_converge(
-                name=role, wanted=wanted, prune=prune, app_label=app_label, using=using
-            )
+            group_permissions_converge(name=role, wanted=wanted, prune=prune, using=using)
             for role, wanted in ROLES.items()
         ]
