@@ -1,4 +1,4 @@
-"""Management commands prove who acts (issue 14 §3): a person by their API token, checked as
+"""Management commands prove who acts: a person by their API token, checked as
 the API checks it; otherwise the command's service account, which may never approve."""
 
 from __future__ import annotations
