@@ -6,10 +6,10 @@ task and command runs as its own inactive service account (``celery:<task name>`
 names, so compliance sees which job made a change.
 
 A command that records a person as the actor of a privileged action (``ActorCommand``) never
-takes a username on trust: the person presents their API token, checked like the API checks it
-(operations registers the check, since common imports no app); without one the command acts as
-a named ``svc-<purpose>`` account with only the permissions it needs. Four-eyes approvals need
-a person (``person_require``). The trust model is in docs/security.md.
+takes a username on trust: the person presents their API token, checked like the API checks
+it (the access app registers the check, since common imports no app); without one the command
+acts as a named ``svc-<purpose>`` account with only the permissions it needs. Four-eyes
+approvals need a person (``person_require``). The trust model is in docs/security.md.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ _resolvers: list[CommandActorResolver] = []
 
 
 def command_actor_resolver_register(resolver: CommandActorResolver) -> None:
-    """Install the check every ActorCommand uses (operations' API-token authentication)."""
+    """Install the check every ActorCommand uses (the access app's API-token authentication)."""
     _resolvers[:] = [resolver]
 
 
@@ -190,7 +190,7 @@ class ActorCommand(BaseCommand):
 
     def execute(self, *args: Any, **options: Any) -> str | None:
         if not _resolvers:
-            raise CommandError("No command authentication is installed (operations app)")
+            raise CommandError("No command authentication is installed (access app)")
         requirement = self.actor_requirement_for(options)
         try:
             user, how = _resolvers[0](_credentials(options), requirement)

@@ -3,11 +3,8 @@ on-call page for people."""
 
 from __future__ import annotations
 
-import hmac
 import os
-from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import admin
@@ -21,6 +18,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, multiprocess
 from prometheus_client.exposition import generate_latest
 
+from access.monitoring import MONITORING_REFUSAL, monitoring_allowed, monitoring_only
 from common import clock
 from models_registry.selectors import champion_versions
 from monitoring.charts import line_chart_svg
@@ -45,30 +43,6 @@ ONCALL_REFRESH_SECONDS = 15
 def health_live(request: HttpRequest) -> JsonResponse:
     """The process is up and serving requests."""
     return JsonResponse({"status": "ok"})
-
-
-def _monitoring_allowed(request: HttpRequest) -> bool:
-    """Staff signed in to admin, or a monitoring system presenting MONITORING_TOKEN."""
-    if request.user.is_authenticated and request.user.is_staff:
-        return True
-    token = settings.MONITORING_TOKEN
-    header = request.headers.get("Authorization", "")
-    return bool(token) and hmac.compare_digest(header.encode(), f"Bearer {token}".encode())
-
-
-def monitoring_only(view: Callable[[HttpRequest], JsonResponse]) -> Callable:
-    """Detailed health reveals internals: 401 without staff login or the monitoring token."""
-
-    @wraps(view)
-    def guarded(request: HttpRequest) -> JsonResponse:
-        if not _monitoring_allowed(request):
-            return JsonResponse(
-                {"detail": "Staff login or a monitoring token (Authorization: Bearer) needed."},
-                status=401,
-            )
-        return view(request)
-
-    return guarded
 
 
 @never_cache
@@ -165,9 +139,9 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus exposition: process metrics (web, and workers in multiprocess mode) plus
     the loop's state read from the database at scrape time. Needs the monitoring token (or a
     staff login) unless METRICS_PUBLIC is on (dev settings)."""
-    if not settings.METRICS_PUBLIC and not _monitoring_allowed(request):
+    if not settings.METRICS_PUBLIC and not monitoring_allowed(request):
         return JsonResponse(
-            {"detail": "Staff login or a monitoring token (Authorization: Bearer) needed."},
+            {"detail": MONITORING_REFUSAL},
             status=401,
         )
     body = generate_latest(_process_registry()) + generate_latest(_database_registry)

@@ -153,7 +153,7 @@ def outsider(django_user_model):
 def shell_token(monkeypatch):
     """Present a person's API token to management commands, as they would at a shell
     (``TRADINGOPS_API_TOKEN``); returns the token row."""
-    from operations.access import api_token_issue
+    from access.services import api_token_issue
 
     def present(user, scope: str = "read_write"):
         token, secret = api_token_issue(user=user, name="shell", scope=scope)

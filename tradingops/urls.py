@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from access.views import otp_verify
 from monitoring.views import (
     health,
     health_data,
@@ -13,7 +14,6 @@ from monitoring.views import (
     metrics,
     oncall_dashboard,
 )
-from operations.security_views import otp_verify
 from operations.views import runbook_index, runbook_page
 
 urlpatterns = [

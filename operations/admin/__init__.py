@@ -1,7 +1,7 @@
-"""Operations admin, one module per area: access (API tokens, users behind 2FA), backups
-and restore drills, the operating records (runbooks, readiness, incidents, shutdown/startup),
-game days and soak runs."""
+"""Operations admin, one module per area: backups and restore drills, the operating records
+(runbooks, readiness, incidents, shutdown/startup), game days, soak runs and the beat
+schedule."""
 
-from operations.admin import access, backups, gamedays, operating, soak
+from operations.admin import backups, gamedays, operating, schedule, soak
 
-__all__ = ["access", "backups", "gamedays", "operating", "soak"]
+__all__ = ["backups", "gamedays", "operating", "schedule", "soak"]

@@ -1,7 +1,6 @@
 """Operations models, one module per topic (backups, runbooks, readiness, incidents,
 lifecycle, game days, soak runs)."""
 
-from operations.models.access import ApiToken, ApiTokenScope
 from operations.models.backups import DatabaseBackup, RestoreDrill
 from operations.models.gamedays import GameDay
 from operations.models.incidents import Incident, IncidentTimelineEntry
@@ -11,8 +10,6 @@ from operations.models.runbooks import Runbook, RunbookVersion
 from operations.models.soak import SoakDailyReport, SoakRun
 
 __all__ = [
-    "ApiToken",
-    "ApiTokenScope",
     "DatabaseBackup",
     "GameDay",
     "Incident",

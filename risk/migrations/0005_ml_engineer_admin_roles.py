@@ -1,7 +1,8 @@
 """Roles for issue 9: ml_engineer and admin, and what every role may read or do outside risk.
 
 risk_officer approves promotions (four eyes); ml_engineer trains and proposes (promotes and
-rolls back after an approval). admin manages users, groups, TOTP devices and API tokens.
+rolls back after an approval). admin manages users, groups and TOTP devices; the API token
+permissions (the access app's model) come from the access app's roles table after migrate.
 """
 
 from django.db import migrations
@@ -49,7 +50,6 @@ GRANTS = {
         "axes.view_accessattempt",
         "axes.view_accessfailurelog",
         "axes.view_accesslog",
-        "operations.view_apitoken",
         "auth.view_user",
         "auth.view_group",
     ],
@@ -76,7 +76,6 @@ GRANTS = {
             for m in ("user", "group")
         ],
         *[f"otp_totp.{verb}_totpdevice" for verb in ("add", "change", "delete", "view")],
-        *[f"operations.{verb}_apitoken" for verb in ("add", "change", "view")],
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
         "axes.view_accessfailurelog",
@@ -129,8 +128,6 @@ class Migration(migrations.Migration):
         ("django_celery_results", "__latest__"),
         ("axes", "__latest__"),
         ("otp_totp", "__latest__"),
-        # __first__: the lead regenerates operations' migrations; ApiToken is in the first.
-        ("operations", "__first__"),
     ]
 
     operations = [migrations.RunPython(grant_role_permissions, revoke_role_permissions)]

@@ -37,6 +37,14 @@ def migrate(targets):
     return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
 
 
+@pytest.fixture(autouse=True)
+def back_to_head():
+    """Leave the database fully migrated: AFTER names this move's migrations, not the head."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def _chain_of_one(apps) -> None:
     """One event and its head row, written as the operations app stored them."""
     event_model = apps.get_model("operations", "AuditEvent")

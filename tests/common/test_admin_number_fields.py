@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from access.models import ApiToken
 from execution.models import Strategy
 from marketdata.models import Instrument
-from operations.models import ApiToken
 from tests.execution.factories import StrategyFactory
 from tests.marketdata.factories import InstrumentFactory
 
@@ -140,7 +140,7 @@ def test_an_api_token_lifetime_past_the_services_bound_is_an_error_on_days(
     client, admin_user, operator, days
 ):
     response = client.post(
-        "/admin/operations/apitoken/add/",
+        "/admin/access/apitoken/add/",
         {"user": operator.pk, "name": "grafana", "scope": "read", "days": days},
     )
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from access.models import ApiTokenScope
+from access.services import api_token_issue
 from execution.services import trading_cycle_run
-from operations.access import api_token_issue
-from operations.models import ApiTokenScope
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "api_smoke_check.py"
 TOKEN = "smoke-monitoring-token"

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from operations.access import api_token_issue
+from access.services import api_token_issue
 
 pytestmark = pytest.mark.django_db
 ROLES = ("operator", "risk_officer", "compliance", "viewer", "ml_engineer", "admin", "anonymous")

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "auditlog",
     "django_structlog",
+    "access",
     "audit",
     "marketdata",
     "models_registry",
@@ -86,7 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # request.user.is_verified(): did this session pass a TOTP check (operations.security)?
+    # request.user.is_verified(): did this session pass a TOTP check (access.views.otp_verify)?
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -207,7 +208,7 @@ REST_FRAMEWORK = {
         # Per-user API tokens (Authorization: Bearer <secret>), then the admin session (CSRF
         # enforced on unsafe methods). No Basic auth: passwords are typed only into the login
         # page, where django-axes throttles them.
-        "operations.authentication.ApiTokenAuthentication",
+        "access.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -8,8 +8,8 @@ from rest_framework import authentication, exceptions
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
-from operations.access import api_token_authenticate
-from operations.models import ApiToken, ApiTokenScope
+from access.models import ApiToken, ApiTokenScope
+from access.services import api_token_authenticate
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):

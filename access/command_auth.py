@@ -15,10 +15,13 @@ import getpass
 import structlog
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group, Permission
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
-from django.db.models import Q
 
+from access.models import ApiTokenScope
+from access.roles import SERVICE_ACCOUNTS
+from access.selectors import permissions_named
+from access.services import api_token_authenticate, group_permissions_converge
 from common.actors import (
     OTP_VARIABLE,
     TOKEN_VARIABLE,
@@ -28,46 +31,20 @@ from common.actors import (
 )
 from common.exceptions import PermissionRefused
 from common.second_factor import totp_code_matches
-from operations.access import api_token_authenticate
-from operations.models import ApiTokenScope
 
 logger = structlog.get_logger(__name__)
-
-# Each service account and everything it may do; its group of the same name holds exactly these.
-SERVICE_ACCOUNTS: dict[str, tuple[str, ...]] = {
-    # trading_shutdown / trading_startup: halt or request ACTIVE (request_change), the
-    # emergency kill switch, and stopping / restarting the beat schedule.
-    "svc-lifecycle": (
-        "risk.request_change",
-        "risk.operate_killswitch",
-        "django_celery_beat.change_periodictask",
-    ),
-    # train_model, promote_model (the gates still want a person's approval), rollback_model,
-    # set_model_alias: what the ml_engineer role does through the API.
-    "svc-models": ("models_registry.promote_model",),
-    # load_runbooks: recorded as the loader; it changes nothing a permission guards.
-    "svc-runbooks": (),
-}
-
-
-def _permissions(names: tuple[str, ...]) -> list[Permission]:
-    query = Q(pk__in=[])
-    for name in names:
-        app_label, codename = name.split(".", 1)
-        query |= Q(content_type__app_label=app_label, codename=codename)
-    found = list(Permission.objects.filter(query))
-    if len(found) != len(names):
-        raise PermissionRefused(f"Unknown permission among {names}: run manage.py migrate")
-    return found
 
 
 @transaction.atomic
 def service_account_ensure(name: str) -> AbstractBaseUser:
     """The service account ``name`` (created on first use, no usable password), in its own
-    group holding exactly its permissions. Idempotent; a permission, group or staff flag an
-    admin added is taken back. A deactivated account stays deactivated: that switches the
-    command's unauthenticated path off."""
-    wanted = _permissions(SERVICE_ACCOUNTS[name])
+    group holding exactly its permissions (``SERVICE_ACCOUNTS``). Idempotent; a permission,
+    group or staff flag an admin added is taken back. A deactivated account stays deactivated:
+    that switches the command's unauthenticated path off."""
+    wanted = SERVICE_ACCOUNTS[name]
+    unknown = wanted - permissions_named(wanted).keys()
+    if unknown:
+        raise PermissionRefused(f"Unknown permission(s) {sorted(unknown)}: run manage.py migrate")
     user, created = get_user_model().objects.get_or_create(username=name)
     if created:
         user.set_unusable_password()
@@ -76,9 +53,8 @@ def service_account_ensure(name: str) -> AbstractBaseUser:
         user.is_superuser = user.is_staff = False
         user.save(update_fields=["is_superuser", "is_staff"])
         user.user_permissions.clear()
-    group, _ = Group.objects.get_or_create(name=name)
-    if {p.pk for p in group.permissions.all()} != {p.pk for p in wanted}:
-        group.permissions.set(wanted)
+    group_permissions_converge(name=name, wanted=wanted, prune=True)
+    group = Group.objects.get(name=name)
     if list(user.groups.values_list("pk", flat=True)) != [group.pk]:
         user.groups.set([group])
     return user

@@ -1,4 +1,5 @@
-"""Operations admin: API tokens (secret shown once), and user management behind 2FA."""
+"""Access admin: API tokens (secret shown once), user management behind 2FA, and login
+lockouts."""
 
 from __future__ import annotations
 
@@ -16,14 +17,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
-from django_celery_beat.admin import PeriodicTaskAdmin
-from django_celery_beat.models import PeriodicTask
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from access.models import ApiToken
+from access.services import api_token_issue, api_token_revoke
 from common.second_factor import SecondFactorAdminMixin
-from operations.access import api_token_issue, api_token_revoke
-from operations.models import ApiToken
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -89,7 +88,7 @@ class ApiTokenAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
             "secret": request._api_token_secret,  # type: ignore[attr-defined]
             "opts": self.opts,
         }
-        response = TemplateResponse(request, "operations/api_token_issued.html", context)
+        response = TemplateResponse(request, "access/api_token_issued.html", context)
         add_never_cache_headers(response)  # the secret must not sit in any cache
         return response
 
@@ -132,23 +131,9 @@ class SecuredTOTPDeviceAdmin(SecondFactorAdminMixin, TOTPDeviceAdmin):
     second_factor_actions = frozenset({"delete_selected"})
 
 
-# Third-party admins offer their actions to anyone who can see the list; gate them by the
-# permission each one really uses (the permission matrix test holds them to it).
-admin.site.unregister(PeriodicTask)
+# axes offers its action to anyone who can see the list; gate it by the permission it really
+# uses (the permission matrix test holds it to that).
 admin.site.unregister(AccessAttempt)
-
-
-def _without(actions: dict, names: tuple[str, ...], allowed: bool) -> dict:
-    return actions if allowed else {k: v for k, v in actions.items() if k not in names}
-
-
-@admin.register(PeriodicTask)
-class GuardedPeriodicTaskAdmin(PeriodicTaskAdmin):
-    """Enabling, disabling and running tasks needs change_periodictask, not just view."""
-
-    def get_actions(self, request: HttpRequest) -> dict:
-        names = ("enable_tasks", "disable_tasks", "toggle_tasks", "run_tasks")
-        return _without(super().get_actions(request), names, self.has_change_permission(request))
 
 
 @admin.register(AccessAttempt)
@@ -156,5 +141,7 @@ class GuardedAccessAttemptAdmin(AccessAttemptAdmin):
     """Clearing login attempts deletes lockout evidence: delete permission (admin role) only."""
 
     def get_actions(self, request: HttpRequest) -> dict:
-        names = ("cleanup_expired_attempts",)
-        return _without(super().get_actions(request), names, self.has_delete_permission(request))
+        actions = super().get_actions(request)
+        if self.has_delete_permission(request):
+            return actions
+        return {k: v for k, v in actions.items() if k != "cleanup_expired_attempts"}

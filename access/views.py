@@ -24,4 +24,4 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         "form": form,
         "verified": request.user.is_verified(),
     }
-    return render(request, "operations/otp_verify.html", context)
+    return render(request, "access/otp_verify.html", context)

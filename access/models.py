@@ -1,4 +1,8 @@
-"""Access control: per-user API tokens, stored only as a hash of their secret."""
+"""Access control: per-user API tokens, stored only as a hash of their secret.
+
+The table keeps the name it was created with in the operations app (``Meta.db_table``), so
+an existing database keeps every token without a data migration.
+"""
 
 from __future__ import annotations
 
@@ -48,6 +52,7 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "operations_apitoken"
         ordering = ["-created_at"]
         verbose_name = "API token"
 

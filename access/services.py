@@ -1,7 +1,7 @@
-"""Access-control services: issue and revoke API tokens, authenticate a presented secret.
+"""Access-control services: issue and revoke API tokens, authenticate a presented secret,
+and bring groups to the roles table.
 
-Kept apart from operations/services.py (health, scheduler) because these write credentials.
-Expiry follows the wall clock, not the project clock: a replay at 12x speed must not age
+Token expiry follows the wall clock, not the project clock: a replay at 12x speed must not age
 credentials twelve times faster.
 """
 
@@ -13,12 +13,14 @@ from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 from django.utils import timezone
 
+from access.models import ApiToken, ApiTokenScope
+from access.roles import ROLES
+from access.selectors import GroupDrift, group_permissions, permissions_named
 from common.exceptions import NotFound, ValidationFailed
-from operations.models import ApiToken, ApiTokenScope
 
 logger = structlog.get_logger(__name__)
 # Refresh last_used_at at most this often: one write per token per minute, not per request.
@@ -102,3 +104,36 @@ def api_token_authenticate(secret: str) -> ApiToken | None:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+def group_permissions_converge(
+    *,
+    name: str,
+    wanted: frozenset[str],
+    prune: bool,
+    using: str = "default",
+) -> GroupDrift:
+    """Give the group ``name`` (created if missing) every existing permission of ``wanted``;
+    with ``prune``, also take away every permission it holds beyond ``wanted``. Returns what
+    changed. Idempotent; each change is logged, and django-auditlog records it on the group."""
+    group, _ = Group.objects.using(using).get_or_create(name=name)
+    held = group_permissions(group)
+    missing = permissions_named(wanted - held.keys(), using=using)
+    extra = {n: p for n, p in held.items() if n not in wanted} if prune else {}
+    if missing:
+        group.permissions.add(*missing.values())
+        logger.info("group_permissions_added", group=name, permissions=sorted(missing))
+    if extra:
+        group.permissions.remove(*extra.values())
+        logger.warning("group_permissions_removed", group=name, permissions=sorted(extra))
+    return GroupDrift(name, frozenset(missing), frozenset(extra))
+
+
+def role_groups_sync(*, prune: bool = False, using: str = "default") -> list[GroupDrift]:
+    """Bring every role's group to the roles table: add what it lacks; with ``prune``, remove
+    what the table does not name (docs/security.md says when to). Returns what changed."""
+    with transaction.atomic(using=using):
+        return [
+            group_permissions_converge(name=role, wanted=wanted, prune=prune, using=using)
+            for role, wanted in ROLES.items()
+        ]

@@ -11,9 +11,9 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
+from access.models import ApiToken
+from access.services import api_token_issue, api_token_revoke
 from common.exceptions import ValidationFailed
-from operations.access import api_token_issue, api_token_revoke
-from operations.models import ApiToken
 from risk.models import KillSwitch
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +137,7 @@ def test_admin_issues_a_token_showing_the_secret_once_and_revokes_it(client, rol
     client.force_login(admin_user)
 
     response = client.post(
-        "/admin/operations/apitoken/add/",
+        "/admin/access/apitoken/add/",
         {"user": operator.pk, "name": "grafana", "scope": "read", "days": 30},
     )
 
@@ -146,10 +146,10 @@ def test_admin_issues_a_token_showing_the_secret_once_and_revokes_it(client, rol
     secret = response.context["secret"]
     assert token.key_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert token.created_by == admin_user
-    page = client.get(f"/admin/operations/apitoken/{token.pk}/change/").content.decode()
+    page = client.get(f"/admin/access/apitoken/{token.pk}/change/").content.decode()
     assert secret not in page
     client.post(
-        "/admin/operations/apitoken/",
+        "/admin/access/apitoken/",
         {"action": "revoke", "_selected_action": [token.pk]},
     )
     token.refresh_from_db()

@@ -1,4 +1,4 @@
-"""Management commands prove who acts (issue 14 §3): a person by their API token, checked as
+"""Management commands prove who acts: a person by their API token, checked as
 the API checks it; otherwise the command's service account, which may never approve."""
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from access.command_auth import service_account_ensure
+from access.roles import SERVICE_ACCOUNTS
+from access.services import api_token_issue, api_token_revoke
 from audit.models import AuditEvent
 from common.exceptions import PermissionRefused
 from models_registry.models import PromotionApproval, PromotionEvent
 from models_registry.selectors import model_version_champion
 from models_registry.services import model_version_approve, model_version_train
-from operations.access import api_token_issue, api_token_revoke
-from operations.command_auth import SERVICE_ACCOUNTS, service_account_ensure
 from risk.models import ChangeRequest, KillSwitch, KillSwitchEvent
 from risk.services import (
     change_request_approve,

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from access.models import ApiTokenScope
+from access.services import api_token_issue
 from common.exceptions import ValidationFailed
 from common.numeric import column_argument, range_spec
-from operations.access import api_token_issue
-from operations.models import ApiTokenScope
 
 
 class Command(BaseCommand):
