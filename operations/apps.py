@@ -3,16 +3,13 @@ from typing import Any
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
-# The operating records: every role reads runbooks, the readiness checklist, game days, soak
-# runs, backups and restore drills; operators and risk officers open and work incidents;
-# compliance reads them all.
+# The operating records: every role reads runbooks, the readiness checklist, backups and
+# restore drills (and game days and soak runs: drills.apps grants those); operators and risk
+# officers open and work incidents; compliance reads them all.
 _OPERATING_RECORDS = (
     "view_runbook",
     "view_runbookversion",
     "view_readinessitem",
-    "view_gameday",
-    "view_soakrun",
-    "view_soakdailyreport",
     "view_databasebackup",
     "view_restoredrill",
 )

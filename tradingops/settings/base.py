@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "risk",
     "execution",
     "operations",
+    "drills",  # soak runs and game days
+    "harness",  # stand-ins for the outside world: run_broker_simulator
     "dbbackup",  # manage.py dbbackup / dbrestore / listbackups
 ]
 
