@@ -21,10 +21,20 @@ from django.db import transaction
 
 from audit.selectors import audit_chain_verification_latest
 from common import clock
+from common.exceptions import ArtifactIntegrityError
+from execution.selectors import reconciliation_breaks_open_by_kind, strategy_list
+from marketdata.selectors import data_health
+from models_registry import artifacts
+from models_registry.selectors import model_version_champion
 from operations.backups import database_backup_last_success, restore_drill_last_success, wall_clock
 from operations.choices import ReadinessCategory as Cat
 from operations.choices import ReadinessStatus as Status
-from operations.models import ReadinessItem
+from operations.models import ReadinessItem, Runbook
+from operations.runbooks import alert_rule_files, alert_rule_problems, alert_rules, runbook_files
+from operations.selectors import periodic_task_status
+from risk.choices import KillSwitchAction
+from risk.models import KillSwitchEvent
+from risk.selectors import kill_switch_get
 
 logger = structlog.get_logger(__name__)
 
@@ -67,8 +77,6 @@ def _recent(at: datetime | None, max_age_days: int) -> bool:
 
 def check_alert_rules_loaded() -> CheckResult:
     """Rule files present, parseable, with alerts, each linking an existing runbook."""
-    from operations.runbooks import alert_rule_files, alert_rule_problems, alert_rules
-
     files = alert_rule_files()
     if not files:
         return _fail(f"no rule files in {settings.OPERATIONS_ALERT_RULES_DIR}")
@@ -82,9 +90,6 @@ def check_alert_rules_loaded() -> CheckResult:
 
 def check_runbooks_loaded() -> CheckResult:
     """Every runbook file is loaded in admin at its current content."""
-    from operations.models import Runbook
-    from operations.runbooks import runbook_files
-
     current = dict(
         Runbook.objects.filter(current_version__isnull=False).values_list(
             "slug", "current_version__content_sha256"
@@ -102,9 +107,6 @@ def check_runbooks_loaded() -> CheckResult:
 
 def check_kill_switch_tested() -> CheckResult:
     """An engage followed by a release within the last N days: the drill was done end to end."""
-    from risk.choices import KillSwitchAction
-    from risk.models import KillSwitchEvent
-
     days = settings.OPERATIONS_KILL_SWITCH_TEST_MAX_AGE_DAYS
     since = clock.now() - timedelta(days=days)
     engage = (
@@ -129,8 +131,6 @@ def check_kill_switch_tested() -> CheckResult:
 
 
 def check_kill_switch_released() -> CheckResult:
-    from risk.selectors import kill_switch_get
-
     switch = kill_switch_get()
     if switch.engaged:
         return _fail(f"the kill switch is engaged: {switch.reason}")
@@ -178,11 +178,6 @@ def check_backups_recent() -> CheckResult:
 
 def check_champions_verified() -> CheckResult:
     """Every champion a strategy trades with has an artifact matching its sha256."""
-    from common.exceptions import ArtifactIntegrityError
-    from execution.selectors import strategy_list
-    from models_registry import artifacts
-    from models_registry.selectors import model_version_champion
-
     verified, problems = [], []
     for strategy in strategy_list().select_related("registered_model"):
         champion = model_version_champion(registered_model_id=strategy.registered_model_id)
@@ -203,8 +198,6 @@ def check_champions_verified() -> CheckResult:
 
 
 def check_periodic_tasks_healthy() -> CheckResult:
-    from operations.selectors import periodic_task_status
-
     tasks = periodic_task_status()
     if not tasks:
         return _fail("no periodic task is scheduled (run setup_periodic_tasks)")
@@ -215,16 +208,12 @@ def check_periodic_tasks_healthy() -> CheckResult:
 
 
 def check_data_fresh() -> CheckResult:
-    from marketdata.selectors import data_health
-
     stale = data_health()["stale_instruments"]
     return _fail(f"stale bars: {', '.join(stale)}") if stale else _pass("no instrument is stale")
 
 
 def check_reconciliation_clean() -> CheckResult:
     """No open reconciliation break between our orders/positions and the broker's."""
-    from execution.selectors import reconciliation_breaks_open_by_kind
-
     open_by_kind = reconciliation_breaks_open_by_kind()
     if not open_by_kind:
         return _pass("no open break")
