@@ -60,16 +60,16 @@ TRADING_RECORDS = _views(
 )
 # Every role reads runbooks, the readiness checklist, game days, soak runs, backups and
 # restore drills.
-OPERATING_RECORDS = _views(
-    "operations",
-    "runbook",
-    "runbookversion",
-    "readinessitem",
-    "gameday",
-    "soakrun",
-    "soakdailyreport",
-    "databasebackup",
-    "restoredrill",
+OPERATING_RECORDS = (
+    *_views(
+        "operations",
+        "runbook",
+        "runbookversion",
+        "readinessitem",
+        "databasebackup",
+        "restoredrill",
+    ),
+    *_views("drills", "gameday", "soakrun", "soakdailyreport"),
 )
 INCIDENT_WORK = (
     "operations.view_incident",

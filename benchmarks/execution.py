@@ -622,7 +622,7 @@ def main() -> dict:
 
         django.setup()
         logging.disable(logging.INFO)  # the enqueue log lines would bury the result
-        from execution.simulator.control import SimulatorControl
+        from harness.simulator.control import SimulatorControl
 
         _say(f"database {database}: migrating and seeding")
         strategy, instruments = seed()

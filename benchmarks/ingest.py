@@ -70,7 +70,7 @@ def _cycles() -> dict:
 def _fake_polygon() -> tuple[subprocess.Popen, str]:
     """The fake Polygon server in a process of its own, as a real provider would be."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "marketdata.fakes.polygon"],
+        [sys.executable, "-m", "harness.fakes.polygon"],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -80,7 +80,7 @@ def _fake_polygon() -> tuple[subprocess.Popen, str]:
 def _measure(vendor: str) -> dict:
     from common import clock
     from common.clock import FrozenClock
-    from marketdata.fakes.polygon import API_KEY
+    from harness.fakes.polygon import API_KEY
     from marketdata.models import Bar, Instrument
     from marketdata.providers.polygon import PolygonProvider
     from marketdata.services import bars_ingest

@@ -33,8 +33,8 @@ from audit.services import audit_chain_verify, audit_event_append
 from common.actors import actor_name, current_service_actor
 from common.clock import SystemClock
 from common.request_context import current_request_id
+from operations.databases import database_vendor, scratch_database_url
 from operations.models import DatabaseBackup, RestoreDrill
-from operations.soak.environment import database_vendor, scratch_database_url
 
 logger = structlog.get_logger(__name__)
 T = TypeVar("T")

@@ -1,9 +1,11 @@
 """The production-readiness checklist: item definitions, automatic checks of the live system,
 and the gate that keeps the broker on paper until every required item passes.
 
-Each automatic check returns a ``CheckResult`` and never raises: an error is a ``fail`` with
-the error as evidence, and an item that cannot be judged here (no enabled strategy to check
-champions of) is ``unknown``. Required items must be ``pass``; ``unknown`` blocks like ``fail``.
+Each automatic check (defined here, or registered by another app with
+``readiness_check_register``) returns a ``CheckResult`` and never raises: an error is a
+``fail`` with the error as evidence, and an item that cannot be judged here (no enabled
+strategy to check champions of) is ``unknown``. Required items must be ``pass``; ``unknown``
+blocks like ``fail``.
 """
 
 from __future__ import annotations
@@ -19,11 +21,19 @@ from django.db import transaction
 
 from audit.selectors import audit_chain_verification_latest
 from common import clock
+from common.exceptions import ArtifactIntegrityError
+from execution.selectors import reconciliation_breaks_open_by_kind, strategy_list
+from marketdata.selectors import data_health
+from models_registry import artifacts
+from models_registry.selectors import model_version_champion
 from operations.backups import database_backup_last_success, restore_drill_last_success, wall_clock
 from operations.choices import ReadinessCategory as Cat
 from operations.choices import ReadinessStatus as Status
-from operations.models import GameDay, ReadinessItem, SoakRun
-from operations.models.soak import SoakStatus
+from operations.models import ReadinessItem, Runbook
+from operations.runbooks import alert_rule_files, alert_rule_problems, alert_rules, runbook_files
+from risk.choices import KillSwitchAction
+from risk.models import KillSwitchEvent
+from risk.selectors import kill_switch_get
 
 logger = structlog.get_logger(__name__)
 
@@ -66,8 +76,6 @@ def _recent(at: datetime | None, max_age_days: int) -> bool:
 
 def check_alert_rules_loaded() -> CheckResult:
     """Rule files present, parseable, with alerts, each linking an existing runbook."""
-    from operations.runbooks import alert_rule_files, alert_rule_problems, alert_rules
-
     files = alert_rule_files()
     if not files:
         return _fail(f"no rule files in {settings.OPERATIONS_ALERT_RULES_DIR}")
@@ -81,9 +89,6 @@ def check_alert_rules_loaded() -> CheckResult:
 
 def check_runbooks_loaded() -> CheckResult:
     """Every runbook file is loaded in admin at its current content."""
-    from operations.models import Runbook
-    from operations.runbooks import runbook_files
-
     current = dict(
         Runbook.objects.filter(current_version__isnull=False).values_list(
             "slug", "current_version__content_sha256"
@@ -101,9 +106,6 @@ def check_runbooks_loaded() -> CheckResult:
 
 def check_kill_switch_tested() -> CheckResult:
     """An engage followed by a release within the last N days: the drill was done end to end."""
-    from risk.choices import KillSwitchAction
-    from risk.models import KillSwitchEvent
-
     days = settings.OPERATIONS_KILL_SWITCH_TEST_MAX_AGE_DAYS
     since = clock.now() - timedelta(days=days)
     engage = (
@@ -128,58 +130,10 @@ def check_kill_switch_tested() -> CheckResult:
 
 
 def check_kill_switch_released() -> CheckResult:
-    from risk.selectors import kill_switch_get
-
     switch = kill_switch_get()
     if switch.engaged:
         return _fail(f"the kill switch is engaged: {switch.reason}")
     return _pass("the kill switch is released")
-
-
-def check_game_day_passed() -> CheckResult:
-    """Every scenario's latest game day ran (not skipped) and passed within the age limit: a
-    failure the team has not practised recently is not covered."""
-    from operations.gamedays.scenarios import SCENARIO_NAMES
-
-    max_age = settings.OPERATIONS_GAME_DAY_MAX_AGE_DAYS
-    latest = {
-        game_day.scenario: game_day
-        for game_day in GameDay.objects.filter(finished_at__isnull=False).order_by("started_at")
-    }
-    if not latest:
-        return _fail("no game day recorded yet (manage.py game_day --all)")
-    problems = []
-    for name in SCENARIO_NAMES:
-        game_day = latest.get(name)
-        if game_day is None or game_day.passed is None:
-            problems.append(f"{name}: never run" if game_day is None else f"{name}: skipped")
-        elif not game_day.passed:
-            problems.append(f"{name}: failed (game day #{game_day.pk})")
-        elif not _recent(game_day.finished_at, max_age):
-            problems.append(f"{name}: last passed more than {max_age} days ago")
-    if problems:
-        return _fail("; ".join(problems))
-    return _pass(f"all {len(SCENARIO_NAMES)} scenarios passed within {max_age} days")
-
-
-def check_soak_passed() -> CheckResult:
-    """The latest finished soak run passed within the age limit."""
-    max_age = settings.OPERATIONS_SOAK_MAX_AGE_DAYS
-    run = (
-        SoakRun.objects.exclude(status=SoakStatus.RUNNING)
-        .filter(finished_at__isnull=False)
-        .order_by("-finished_at")
-        .first()
-    )
-    if run is None:
-        return _fail("no soak run recorded yet (manage.py soak)")
-    at = f"{run.finished_at:%Y-%m-%d %H:%M} UTC"
-    detail = f"soak run #{run.pk} ({run.trading_days} trading days) at {at}"
-    if run.status != SoakStatus.PASSED:
-        return _fail(f"{detail} {run.status}")
-    if not _recent(run.finished_at, max_age):
-        return _fail(f"{detail} is older than {max_age} days")
-    return _pass(f"{detail} passed")
 
 
 def check_audit_chain_verified() -> CheckResult:
@@ -223,11 +177,6 @@ def check_backups_recent() -> CheckResult:
 
 def check_champions_verified() -> CheckResult:
     """Every champion a strategy trades with has an artifact matching its sha256."""
-    from common.exceptions import ArtifactIntegrityError
-    from execution.selectors import strategy_list
-    from models_registry import artifacts
-    from models_registry.selectors import model_version_champion
-
     verified, problems = [], []
     for strategy in strategy_list().select_related("registered_model"):
         champion = model_version_champion(registered_model_id=strategy.registered_model_id)
@@ -248,16 +197,12 @@ def check_champions_verified() -> CheckResult:
 
 
 def check_data_fresh() -> CheckResult:
-    from marketdata.selectors import data_health
-
     stale = data_health()["stale_instruments"]
     return _fail(f"stale bars: {', '.join(stale)}") if stale else _pass("no instrument is stale")
 
 
 def check_reconciliation_clean() -> CheckResult:
     """No open reconciliation break between our orders/positions and the broker's."""
-    from execution.selectors import reconciliation_breaks_open_by_kind
-
     open_by_kind = reconciliation_breaks_open_by_kind()
     if not open_by_kind:
         return _pass("no open break")
@@ -282,15 +227,13 @@ def check_production_settings() -> CheckResult:
     return _fail("; ".join(problems)) if problems else _pass("PostgreSQL, a real broker, no DEBUG")
 
 
-# The checks of the apps above operations (monitoring's periodic_tasks_healthy) join these
-# through readiness_check_register; until one registers, its item reads "unknown".
-CHECKS: dict[str, Callable[[], CheckResult]] = {
+ReadinessCheck = Callable[[], CheckResult]
+
+CHECKS: dict[str, ReadinessCheck] = {
     "alert_rules_loaded": check_alert_rules_loaded,
     "runbooks_loaded": check_runbooks_loaded,
     "kill_switch_tested": check_kill_switch_tested,
     "kill_switch_released": check_kill_switch_released,
-    "game_day_passed": check_game_day_passed,
-    "soak_passed": check_soak_passed,
     "audit_chain_verified": check_audit_chain_verified,
     "backups_recent": check_backups_recent,
     "champions_verified": check_champions_verified,
@@ -300,11 +243,16 @@ CHECKS: dict[str, Callable[[], CheckResult]] = {
     "production_settings": check_production_settings,
 }
 
+# Checks other apps register (in their ``AppConfig.ready``), so readiness judges their records
+# without importing them: drills registers ``soak_passed`` and ``game_day_passed``,
+# monitoring ``periodic_tasks_healthy``. Their items
+# stay in ITEMS below: without the app, the item reads "unknown" and blocks going live.
+_registered_checks: dict[str, ReadinessCheck] = {}
 
-def readiness_check_register(check_key: str, check: Callable[[], CheckResult]) -> None:
-    """Add (or replace, by key: ``ready()`` may run twice) an automatic check owned by an app
-    that operations must not import; the app calls this from its ``AppConfig.ready``."""
-    CHECKS[check_key] = check
+
+def readiness_check_register(check_key: str, check: ReadinessCheck) -> None:
+    """Register (or replace, by key: ``ready()`` may run twice) another app's automatic check."""
+    _registered_checks[check_key] = check
 
 
 ITEMS = [
@@ -433,7 +381,7 @@ ITEMS = [
 
 def check_run(check_key: str) -> CheckResult:
     """Run one automatic check; any error is a failure with the error as evidence."""
-    check = CHECKS.get(check_key)
+    check = CHECKS.get(check_key) or _registered_checks.get(check_key)
     if check is None:
         return _unknown(f"no automatic check named {check_key!r}")
     try:

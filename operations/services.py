@@ -75,6 +75,7 @@ def scheduled_tasks() -> list[ScheduledTask]:
         ),
         ScheduledTask(
             "staging-run-report",
+            # drills.tasks.staging_run_report, registered under its name from before the move.
             "operations.staging_run_report",
             settings.SCHEDULE_STAGING_REPORT_SECONDS,
         ),

@@ -3,14 +3,6 @@ from __future__ import annotations
 from celery import shared_task
 
 from operations.backups import database_backup_create, restore_drill_run
-from operations.soak.staging import staging_runs_report
-
-
-@shared_task(name="operations.staging_run_report")
-def staging_run_report() -> int:
-    """Periodic (hourly): each closed session of a running two-week staging run gets its
-    daily report, and the run its verdict after the last session (idempotent)."""
-    return staging_runs_report()
 
 
 # A large database's dump or restore outlasts the default limit meant for the trading loop.

@@ -43,7 +43,7 @@ NAMED_PLACEHOLDERS = {"ISO": "2026-03-30T14:30:00+00:00", "YYYY-MM-DD": "2026-03
 EXTERNAL = {
     ("paper-api.alpaca.markets", None): "Alpaca's paper trading API",
     ("localhost", 18100): "the Alpaca simulator (manage.py run_broker_simulator)",
-    ("127.0.0.1", 40123): "the fake Polygon server (marketdata.fakes.polygon)",
+    ("127.0.0.1", 40123): "the fake Polygon server (harness.fakes.polygon)",
 }
 OUR_HOSTS = {"host", "localhost", "127.0.0.1", "tradingops.example.com"}
 SEPARATORS = {"|", "||", "&&", ";"}

@@ -2,7 +2,7 @@
 
 Implements ``execution.brokers.contract.Broker``. The same code talks to Alpaca's paper API,
 to live trading (only with ALPACA_LIVE_TRADING, see production settings) and to the local
-simulator (``execution.simulator``), which speaks the same protocol.
+simulator (``harness.simulator``), which speaks the same protocol.
 
 Nothing is ever sent twice: a submit that timed out or met a 5xx may have been accepted, so
 before any retry the adapter looks the order up by its ``client_order_id`` and returns it

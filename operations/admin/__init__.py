@@ -1,7 +1,6 @@
 """Operations admin, one module per area: backups and restore drills, the operating records
-(runbooks, readiness, incidents, shutdown/startup), game days, soak runs and the beat
-schedule."""
+(runbooks, readiness, incidents, shutdown/startup) and the beat schedule."""
 
-from operations.admin import backups, gamedays, operating, schedule, soak
+from operations.admin import backups, operating, schedule
 
-__all__ = ["backups", "gamedays", "operating", "schedule", "soak"]
+__all__ = ["backups", "operating", "schedule"]

@@ -14,9 +14,9 @@ from datetime import timedelta
 import pytest
 from alpaca.trading.client import TradingClient
 
-from execution.simulator import simulator_server_build
-from execution.simulator.control import SimulatorControl
-from execution.simulator.server import SimulatorThread
+from harness.simulator import simulator_server_build
+from harness.simulator.control import SimulatorControl
+from harness.simulator.server import SimulatorThread
 from marketdata.services import bars_ingest
 from marketdata.timeframes import last_complete_bar_end
 

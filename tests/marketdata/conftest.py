@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
+from harness.fakes import alpaca as fake_alpaca
+from harness.fakes import polygon as fake_polygon
 from marketdata.providers.alpaca import AlpacaProvider
 from marketdata.providers.polygon import PolygonProvider
-from tests.support import fake_alpaca, fake_polygon
 
 TIMEOUT_S = 1.0  # a healthy fake answers well within it even on a loaded 2-core machine
 

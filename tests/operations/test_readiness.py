@@ -10,7 +10,7 @@ from django.core.checks import run_checks
 from django.core.management import call_command
 
 from audit.models import AuditChainVerification
-from operations.models import GameDay, ReadinessItem, SoakRun
+from operations.models import ReadinessItem
 from operations.readiness import (
     ITEMS,
     blocking_items,
@@ -71,71 +71,6 @@ def test_kill_switch_drill_older_than_the_limit_fails(settings, desk_operator, f
     assert check_run("kill_switch_tested").status == "fail"
 
 
-def _game_day(scenario: str, passed: bool | None, at) -> GameDay:
-    return GameDay.objects.create(
-        scenario=scenario, started_at=at, finished_at=at, passed=passed, expectations={}
-    )
-
-
-def test_game_days_pass_only_when_every_scenario_latest_run_passed_recently(settings, frozen_clock):
-    from datetime import timedelta
-
-    from operations.gamedays.scenarios import SCENARIO_NAMES
-
-    none_yet = check_run("game_day_passed")
-    now = frozen_clock.now()
-    for name in SCENARIO_NAMES[1:]:
-        _game_day(name, True, now)
-    one_never_run = check_run("game_day_passed")
-    _game_day(SCENARIO_NAMES[0], False, now - timedelta(hours=1))
-    _game_day(SCENARIO_NAMES[0], True, now)
-    all_passed = check_run("game_day_passed")
-    _game_day(SCENARIO_NAMES[1], None, now + timedelta(minutes=1))
-    latest_skipped = check_run("game_day_passed")
-    frozen_clock.advance(timedelta(days=settings.OPERATIONS_GAME_DAY_MAX_AGE_DAYS + 1))
-    too_old = check_run("game_day_passed")
-
-    assert none_yet.status == "fail" and "no game day recorded" in none_yet.evidence
-    assert one_never_run.status == "fail"
-    assert one_never_run.evidence == f"{SCENARIO_NAMES[0]}: never run"
-    assert all_passed.status == "pass"  # the earlier failure was followed by a pass
-    assert latest_skipped.status == "fail"
-    assert latest_skipped.evidence == f"{SCENARIO_NAMES[1]}: skipped"
-    assert too_old.status == "fail" and "last passed more than" in too_old.evidence
-
-
-def test_the_latest_finished_soak_run_decides(settings, frozen_clock):
-    from datetime import timedelta
-
-    def soak(status: str, finished_minutes_ago: int | None) -> SoakRun:
-        now = frozen_clock.now()
-        return SoakRun.objects.create(
-            started_at=now - timedelta(hours=1),
-            finished_at=None
-            if finished_minutes_ago is None
-            else now - timedelta(minutes=finished_minutes_ago),
-            status=status,
-            trading_days=14,
-            instruments=3,
-            speed=450.0,
-            first_session="2026-03-30",
-        )
-
-    none_yet = check_run("soak_passed")
-    soak("failed", 30)
-    failed = check_run("soak_passed")
-    soak("passed", 10)
-    soak("running", None)  # still running: the finished one decides
-    passed = check_run("soak_passed")
-    frozen_clock.advance(timedelta(days=settings.OPERATIONS_SOAK_MAX_AGE_DAYS + 1))
-    too_old = check_run("soak_passed")
-
-    assert none_yet.status == "fail" and "no soak run recorded" in none_yet.evidence
-    assert failed.status == "fail" and failed.evidence.endswith("failed")
-    assert passed.status == "pass" and "14 trading days" in passed.evidence
-    assert too_old.status == "fail" and "older than" in too_old.evidence
-
-
 def test_the_latest_audit_chain_verification_decides(frozen_clock):
     from datetime import timedelta
 
@@ -193,6 +128,19 @@ def test_a_check_that_raises_is_a_failure_with_the_error(monkeypatch):
     result = check_run("data_fresh")
 
     assert result.status == "fail" and "database went away" in result.evidence
+
+
+def test_another_app_registers_a_check_and_an_unregistered_key_is_unknown(monkeypatch):
+    from operations import readiness
+
+    monkeypatch.setattr(readiness, "_registered_checks", {})
+    unregistered = check_run("drill_passed")
+    readiness.readiness_check_register(
+        "drill_passed", lambda: readiness.CheckResult("pass", "drilled")
+    )
+
+    assert unregistered.status == "unknown" and "drill_passed" in unregistered.evidence
+    assert check_run("drill_passed") == readiness.CheckResult("pass", "drilled")
 
 
 def test_readiness_json_lists_every_item_and_exits_1_when_a_required_item_fails(capsys):

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "execution",
     "operations",
     "monitoring",
+    "drills",  # soak runs and game days
+    "harness",  # stand-ins for the outside world: run_broker_simulator
     "dbbackup",  # manage.py dbbackup / dbrestore / listbackups
 ]
 

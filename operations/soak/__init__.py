@@ -1,5 +1,0 @@
-"""The staging soak: the whole stack on a compressed exchange clock, scored by invariants.
-
-``profile`` and ``invariants`` are pure; ``stack`` runs processes; ``seed`` and ``collect``
-run inside the stack's own database; ``runner`` ties them together for ``manage.py soak``.
-"""
