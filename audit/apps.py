@@ -23,11 +23,12 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.models import LogEntry
 
-        from audit.sources import audit_source_register, log_entry_entry
+        from audit.sources import audit_source_register, audit_sources_discover, log_entry_entry
 
-        # Configuration changes (django-auditlog) are chained; the apps register their own
-        # action records in their ``ready()``.
+        # Configuration changes (django-auditlog) are chained, and so is every action record
+        # an app lists in its ``audit_feed`` module.
         audit_source_register(LogEntry, log_entry_entry)
+        audit_sources_discover()
         post_migrate.connect(_grant_role_permissions, sender=self)
 
 

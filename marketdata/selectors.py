@@ -13,6 +13,7 @@ from common.exceptions import NotFound
 from marketdata import metrics
 from marketdata.calendars import calendar_code, expected_bar_starts
 from marketdata.choices import TRUSTED_BAR_STATUSES
+from marketdata.feeds import breaker_for
 from marketdata.models import Bar, Instrument
 from marketdata.providers.base import RawBar
 from marketdata.timeframes import last_complete_bar_end, timeframe_delta
@@ -246,8 +247,6 @@ def reference_price_get(*, symbol: str, timeframe: str | None = None) -> Referen
 
 def data_health() -> dict:
     """Market data's part of /health/ready: breaker per provider, stale and quarantined counts."""
-    from marketdata.feeds import breaker_for
-
     names = set(settings.MARKETDATA_PROVIDERS)
     for providers in Instrument.objects.filter(active=True).values_list("providers", flat=True):
         names.update(providers or [])

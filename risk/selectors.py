@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 
+from common import clock
 from risk import guard, state_store
 from risk.choices import Scope
 from risk.models import (
@@ -75,8 +76,6 @@ def risk_state_get() -> guard.RiskState:
 def guard_state_get(
     *, symbol: str, strategy: str = "", now: datetime | None = None
 ) -> guard.GuardState:
-    from common import clock
-
     return guard.guard_state_resolve(
         risk_state_get(), strategy=strategy, symbol=symbol, now=now or clock.now()
     )

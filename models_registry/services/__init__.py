@@ -17,8 +17,9 @@ from models_registry.services.promotion import (
     promotion_gates,
 )
 from models_registry.services.retention import model_versions_retain
+from models_registry.services.scoring import model_version_load
 from models_registry.services.signals import shadow_signals_record, signals_generate
-from models_registry.services.training import model_version_load, model_version_train
+from models_registry.services.training import model_version_train
 
 __all__ = [
     "PromotionBlocked",

@@ -13,7 +13,7 @@ from models_registry.models import DriftReport, ModelVersion, RegisteredModel, S
 from models_registry.selectors import model_version_champion, signal_outcomes
 from models_registry.services.datasets import dataset_frame_load, recent_feature_frame
 from models_registry.services.promotion import drift_thresholds
-from models_registry.services.training import holdout_of, model_version_load
+from models_registry.services.scoring import holdout_of, model_version_load
 
 logger = structlog.get_logger(__name__)
 

@@ -25,7 +25,7 @@ from models_registry.selectors import (
     signal_outcomes,
 )
 from models_registry.services.datasets import dataset_frame_load, recent_feature_frame
-from models_registry.services.training import holdout_of, model_version_load, score
+from models_registry.services.scoring import holdout_of, model_version_load, score
 
 logger = structlog.get_logger(__name__)
 

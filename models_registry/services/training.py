@@ -16,8 +16,7 @@ from django.db.models import Max
 from common import clock
 from common.exceptions import ArtifactIntegrityError, ValidationFailed
 from common.numeric import NumberRefused, number_parse, range_spec
-from marketdata.timeframes import timeframe_delta
-from models_registry import artifacts, backtest, inference, training
+from models_registry import artifacts, inference, training
 from models_registry.choices import Alias, TrainingStatus
 from models_registry.features import FEATURE_NAMES
 from models_registry.models import (
@@ -29,6 +28,8 @@ from models_registry.models import (
 )
 from models_registry.selectors import model_version_for_alias
 from models_registry.services.datasets import dataset_frame_load, dataset_snapshot_build
+from models_registry.services.promotion import model_version_bootstrap
+from models_registry.services.scoring import model_version_load, score
 
 logger = structlog.get_logger(__name__)
 
@@ -94,43 +95,6 @@ def library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "missing"
     return versions
-
-
-def periods_per_year(timeframe: str) -> float:
-    """Bars in a trading year: 252 sessions of 6.5 hours for intraday, 252 days for daily."""
-    step = timeframe_delta(timeframe).total_seconds()
-    return 252.0 if step >= 86400 else 252 * 6.5 * 3600 / step
-
-
-def score(model: Any, rows: pd.DataFrame, timeframe: str) -> dict[str, float]:
-    """Classification metrics and the cost-aware backtest of ``model`` on ``rows``."""
-    result = backtest.run(
-        rows,
-        training.predict_up(model, rows),
-        cost_bps=settings.MODELS_BACKTEST_COST_BPS,
-        periods_per_year=periods_per_year(timeframe),
-    )
-    return {**training.evaluate(model, rows), **result.as_dict()}
-
-
-def model_version_load(model_version: ModelVersion) -> Any:
-    """The version's fitted model from the artifact store, integrity checked."""
-    return inference.load_verified(
-        model_version.artifact_path, model_version.artifact_sha256, artifacts.get
-    )
-
-
-def holdout_of(model_version: ModelVersion) -> pd.DataFrame | None:
-    """The exact hold-out rows the version was judged on (None for versions without lineage)."""
-    run = model_version.training_run
-    if run is None or run.dataset_snapshot is None:
-        return None
-    split = training.time_ordered_split(
-        dataset_frame_load(run.dataset_snapshot),
-        float(run.hyperparameters["holdout_fraction"]),
-        int(run.hyperparameters["embargo_bars"]),
-    )
-    return split.holdout
 
 
 def _champion_on(registered: RegisteredModel, holdout: pd.DataFrame, timeframe: str) -> dict:
@@ -278,7 +242,5 @@ def model_version_train(
     _finish(run, status=TrainingStatus.SUCCEEDED, metrics=metrics)
     logger.info("model_version_trained", model=model_name, version=version.version)
     if promote:
-        from models_registry.services.promotion import model_version_bootstrap
-
         model_version_bootstrap(model_version=version, actor=actor, request_id=request_id)
     return version

@@ -24,7 +24,7 @@ from models_registry.services import (
     model_version_train,
 )
 from models_registry.services.datasets import close_series
-from models_registry.services.training import score
+from models_registry.services.scoring import score
 
 pytestmark = pytest.mark.django_db
 
