@@ -121,11 +121,6 @@ def bar_stored_values(
     return {bar.timestamp: bar for bar in bars}
 
 
-def bar_quarantined_list(*, instrument_id: int | None = None) -> QuerySet[Bar]:
-    bars = Bar.objects.filter(status="quarantined").select_related("instrument")
-    return bars if instrument_id is None else bars.filter(instrument_id=instrument_id)
-
-
 def bar_timestamps(
     *, instrument_id: int, timeframe: str, start: datetime, end: datetime
 ) -> set[datetime]:

@@ -233,7 +233,7 @@ def _apply_locked(update: OrderUpdate) -> _Applied | None:
     return applied
 
 
-def _local_update(
+def local_order_update(
     order: Order, event: str, *, source: str, event_id: str, reason: str = ""
 ) -> OrderUpdate:
     """An update decided here, not reported by the broker (a refusal, a cancel request, an
@@ -258,7 +258,7 @@ def _local_update(
     )
 
 
-def _remote_update(remote: BrokerOrder, *, source: str) -> OrderUpdate:
+def remote_order_update(remote: BrokerOrder, *, source: str) -> OrderUpdate:
     """A broker's view of an order as an update. The event id names the state seen, so the
     same view polled twice is one event, and a later state is a new one."""
     return OrderUpdate(
@@ -283,7 +283,7 @@ def order_send(*, order: Order, broker: Broker, look_up_first: bool) -> None:
         if remote is None:
             remote = broker.submit(order_request_for(order))
     except BrokerRejected as exc:
-        update = _local_update(
+        update = local_order_update(
             order, "rejected", source=UpdateSource.SUBMIT,
             event_id=f"submit:rejected:{order.client_order_id}", reason=exc.message,
         )  # fmt: skip
@@ -295,7 +295,7 @@ def order_send(*, order: Order, broker: Broker, look_up_first: bool) -> None:
             "order_send_unresolved", client_order_id=order.client_order_id, error=str(exc)
         )
         return
-    order_update_apply(update=_remote_update(remote, source=UpdateSource.SUBMIT))
+    order_update_apply(update=remote_order_update(remote, source=UpdateSource.SUBMIT))
 
 
 def _pending_resolve(order: Order, broker: Broker, source: str) -> None:
@@ -309,7 +309,7 @@ def _pending_resolve(order: Order, broker: Broker, source: str) -> None:
                        error=str(exc))  # fmt: skip
         return
     if remote is not None:
-        order_update_apply(update=_remote_update(remote, source=source))
+        order_update_apply(update=remote_order_update(remote, source=source))
         return
     sent_at = order.submitted_at or order.created_at
     if clock.now() - sent_at < timedelta(seconds=settings.EXECUTION_SUBMIT_RETRY_SECONDS):
@@ -318,7 +318,7 @@ def _pending_resolve(order: Order, broker: Broker, source: str) -> None:
         return
     reason = f"never reached the broker within {settings.EXECUTION_SUBMIT_RETRY_SECONDS} s"
     order_update_apply(
-        update=_local_update(
+        update=local_order_update(
             order,
             "rejected",
             source=source,
@@ -414,7 +414,7 @@ def order_updates_poll(
             remote = broker.order_by_client_id(order.client_order_id) or remote
         if remote.filled_quantity > order.filled_quantity:
             report.fills += _order_fills_catch_up(order, broker, source)
-        if order_update_apply(update=_remote_update(remote, source=source)):
+        if order_update_apply(update=remote_order_update(remote, source=source)):
             report.updates += 1
     return report
 
@@ -431,11 +431,11 @@ def _cancel_at_broker(order: Order, broker: Broker) -> None:
                      error=str(exc))  # fmt: skip
         return
     if remote is not None:
-        order_update_apply(update=_remote_update(remote, source=UpdateSource.KILL_SWITCH))
+        order_update_apply(update=remote_order_update(remote, source=UpdateSource.KILL_SWITCH))
     elif not order.broker_order_id:
         # Never reached the broker: nothing to cancel there.
         order_update_apply(
-            update=_local_update(
+            update=local_order_update(
                 order,
                 "canceled",
                 source=UpdateSource.KILL_SWITCH,
@@ -458,7 +458,7 @@ def orders_cancel_open(*, reason: str, broker: Broker | None = None) -> int:
     stamp = clock.now().isoformat()
     requested = 0
     for order in orders_open().exclude(status=OrderStatus.PENDING_CANCEL):
-        claim = _local_update(
+        claim = local_order_update(
             order, "pending_cancel", source=UpdateSource.KILL_SWITCH,
             event_id=f"kill_switch:{stamp}", reason=f"kill switch: {reason}"[:2000],
         )  # fmt: skip

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import structlog
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 
@@ -199,7 +199,7 @@ def model_version_train(
     regularisation: float = 1.0,
     params: dict | None = None,
     promote: bool = False,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     request_id: str = "",
 ) -> ModelVersion:
     """Train a new version as a tracked run and register it.
