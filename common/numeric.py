@@ -1,9 +1,9 @@
 """Numbers checked against exactly what their column stores: digits, places, sign, finite.
 
 A value the database cannot hold is refused with a message naming the field, the limit and
-the unit; it is never rounded. Rounding is what broke the risk limits (issue 14): a
-NUMERIC(20, 6) column turned ``price_collar_bps = 0.0000001`` into 0, which the CHECK (> 0)
-then refused on every later save of the row.
+the unit; it is never rounded. Rounding breaks the risk limits: a NUMERIC(20, 6) column
+turns ``price_collar_bps = 0.0000001`` into 0, which the CHECK (> 0) then refuses on every
+later save of the row.
 
 ``column_spec`` derives the rules from the model field and its single-field CHECK constraints,
 so a new constraint tightens every interface at once; ``number_parse`` applies them. The DRF

@@ -5,7 +5,7 @@ from models_registry.services.datasets import (
     dataset_snapshot_build,
     feature_set_register,
 )
-from models_registry.services.drift import drift_report_create, drift_reports_run
+from models_registry.services.drift_reports import drift_report_create, drift_reports_run
 from models_registry.services.promotion import (
     PromotionBlocked,
     model_alias_clear,

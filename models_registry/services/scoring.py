@@ -13,7 +13,7 @@ import pandas as pd
 from django.conf import settings
 
 from marketdata.timeframes import timeframe_delta
-from models_registry import artifacts, backtest, inference, training
+from models_registry import artifacts, backtest, classifier, inference
 from models_registry.models import ModelVersion
 from models_registry.services.datasets import dataset_frame_load
 
@@ -28,11 +28,11 @@ def score(model: Any, rows: pd.DataFrame, timeframe: str) -> dict[str, float]:
     """Classification metrics and the cost-aware backtest of ``model`` on ``rows``."""
     result = backtest.run(
         rows,
-        training.predict_up(model, rows),
+        classifier.predict_up(model, rows),
         cost_bps=settings.MODELS_BACKTEST_COST_BPS,
         periods_per_year=periods_per_year(timeframe),
     )
-    return {**training.evaluate(model, rows), **result.as_dict()}
+    return {**classifier.evaluate(model, rows), **result.as_dict()}
 
 
 def model_version_load(model_version: ModelVersion) -> Any:
@@ -47,7 +47,7 @@ def holdout_of(model_version: ModelVersion) -> pd.DataFrame | None:
     run = model_version.training_run
     if run is None or run.dataset_snapshot is None:
         return None
-    split = training.time_ordered_split(
+    split = classifier.time_ordered_split(
         dataset_frame_load(run.dataset_snapshot),
         float(run.hyperparameters["holdout_fraction"]),
         int(run.hyperparameters["embargo_bars"]),

@@ -16,7 +16,7 @@ from django.db.models import Max
 from common import clock
 from common.exceptions import ArtifactIntegrityError, ValidationFailed
 from common.numeric import NumberRefused, number_parse, range_spec
-from models_registry import artifacts, inference, training
+from models_registry import artifacts, classifier, inference
 from models_registry.choices import Alias, TrainingStatus
 from models_registry.features import FEATURE_NAMES
 from models_registry.models import (
@@ -111,11 +111,11 @@ def _champion_on(registered: RegisteredModel, holdout: pd.DataFrame, timeframe: 
 def _fit_and_score(run: TrainingRun, frame: pd.DataFrame, params: dict) -> tuple[Any, dict, Any]:
     """Steps 2-5 of training: split with embargo, check, fit, score, walk forward."""
     timeframe = run.dataset_snapshot.timeframe  # type: ignore[union-attr]
-    split = training.time_ordered_split(frame, params["holdout_fraction"], params["embargo_bars"])
-    training.assert_no_lookahead(frame, split, params["embargo_bars"])
-    model = training.fit_baseline(split.train, seed=run.seed, regularisation=params["C"])
+    split = classifier.time_ordered_split(frame, params["holdout_fraction"], params["embargo_bars"])
+    classifier.assert_no_lookahead(frame, split, params["embargo_bars"])
+    model = classifier.fit_baseline(split.train, seed=run.seed, regularisation=params["C"])
     holdout = score(model, split.holdout, timeframe)
-    folds = training.walk_forward(
+    folds = classifier.walk_forward(
         frame,
         folds=settings.MODELS_WALK_FORWARD_FOLDS,
         embargo_bars=params["embargo_bars"],
@@ -220,7 +220,7 @@ def model_version_train(
     snapshot = dataset_snapshot_build(symbols=symbols, timeframe=timeframe)
     run = TrainingRun.objects.create(
         registered_model=registered,
-        family=training.ALGORITHM,
+        family=classifier.ALGORITHM,
         hyperparameters=params,
         seed=params["seed"],
         dataset_snapshot=snapshot,

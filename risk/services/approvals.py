@@ -61,7 +61,7 @@ def _change_request_apply(
         try:
             value = limit_value_parse(payload["field"], payload["value"])
         except ValidationFailed as refused:
-            # Filed before values were checked against the column (issue 14): refuse clearly
+            # A request filed before values were checked against the column: refuse clearly
             # rather than store a rounded value or fail on the database.
             raise ValidationFailed(
                 f"Change request {request.pk} cannot be applied: {refused}. "

@@ -164,8 +164,8 @@ def limit_apply(
         )
         before = getattr(target, field)
         setattr(target, field, value)
-        # Only the changed column: a neighbour stored before values were checked (issue 14)
-        # must not make every later change of the row fail.
+        # Only the changed column: a neighbour stored before values were checked against
+        # their column must not make every later change of the row fail.
         target.save(update_fields=[field, "updated_at"] if target.pk else None)
     risk_action_record(
         "limit_override" if expires_at else "limit_change",

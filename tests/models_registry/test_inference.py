@@ -10,6 +10,7 @@ import pytest
 
 from common.exceptions import ArtifactIntegrityError
 from models_registry import inference
+from models_registry.classifier import build_dataset, fit_baseline
 from models_registry.features import FEATURE_NAMES, WARMUP_BARS, compute_features
 from models_registry.inference import (
     ARTIFACT_FORMAT,
@@ -18,7 +19,6 @@ from models_registry.inference import (
     load_verified,
     predict_latest,
 )
-from models_registry.training import build_dataset, fit_baseline
 
 
 def random_walk(n: int, seed: int = 0) -> pd.Series:
