@@ -12,6 +12,7 @@ Exits 1 and prints ``path:line: name from module`` for each offending import.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import sys
 from collections.abc import Iterator
@@ -71,7 +72,9 @@ def python_files(paths: list[Path]) -> Iterator[Path]:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(arg).resolve() for arg in argv] or [ROOT]
+    parser = argparse.ArgumentParser(description="Refuse imports of other modules' _private names.")
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: all)")
+    paths = [path.resolve() for path in parser.parse_args(argv).paths] or [ROOT]
     found = [line for path in python_files(paths) for line in offences(path)]
     for line in found:
         print(line)
