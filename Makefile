@@ -69,9 +69,16 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The layers (import-linter contracts and no imports of another module's _private names),
+# types (mypy with the Django and DRF plugins) and dead code (vulture) are checked with the
+# style, so the map in docs/architecture.md and the code cannot drift apart.
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/python scripts/check_private_imports.py
+	$(BIN)/mypy
+	$(BIN)/vulture
 	DJANGO_SETTINGS_MODULE=tradingops.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
 # Every benchmark at a tiny size (BENCH_SMOKE=1), each checked for its JSON figures; the

@@ -9,8 +9,9 @@ class AuditConfig(AppConfig):
         from auditlog.models import LogEntry
 
         from audit import receivers  # noqa: F401 - connect the lockout receiver
-        from audit.sources import audit_source_register, log_entry_entry
+        from audit.sources import audit_source_register, audit_sources_discover, log_entry_entry
 
-        # Configuration changes (django-auditlog) are chained; the apps register their own
-        # action records in their ``ready()``.
+        # Configuration changes (django-auditlog) are chained, and so is every action record
+        # an app lists in its ``audit_feed`` module.
         audit_source_register(LogEntry, log_entry_entry)
+        audit_sources_discover()

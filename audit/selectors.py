@@ -4,8 +4,8 @@ and the events other apps look up (game-day facts)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, TypedDict
 
 from django.db import models
 from django.db.models import Count, Q
@@ -18,6 +18,18 @@ from common import clock
 EXPORT_FIELDS = chain.RECORD_FIELDS
 
 
+class AuditDay(TypedDict):
+    """One day of the compliance summary: counts of events by kind, and distinct actors."""
+
+    day: date
+    total: int
+    privileged: int
+    config_changes: int
+    risk_overrides: int
+    kill_switch: int
+    actors: int
+
+
 def audit_export_rows(events: models.QuerySet[AuditEvent]) -> Iterator[dict[str, Any]]:
     """The events in chain order with their hashes, as compliance exports them."""
     for row in events.order_by("sequence").values(*EXPORT_FIELDS).iterator(chunk_size=2000):
@@ -25,7 +37,7 @@ def audit_export_rows(events: models.QuerySet[AuditEvent]) -> Iterator[dict[str,
         yield row
 
 
-def audit_daily_summary(*, days: int = 30) -> list[dict[str, Any]]:
+def audit_daily_summary(*, days: int = 30) -> list[AuditDay]:
     """Per day: how many privileged actions and configuration changes, and risk overrides."""
     since = clock.now() - timedelta(days=days)
     return list(

@@ -13,7 +13,7 @@ from typing import Any
 
 import structlog
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import models, transaction
 
 from audit import chain
@@ -25,12 +25,12 @@ from common.request_context import current_request_id
 logger = structlog.get_logger(__name__)
 
 
-def actor_roles(actor: AbstractBaseUser | None) -> list[str]:
+def actor_roles(actor: User | None) -> list[str]:
     """The actor's groups (its roles) at the time of the action, sorted."""
     if actor is None or actor.pk is None:
         return []
-    roles = sorted(actor.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
-    return ["superuser", *roles] if getattr(actor, "is_superuser", False) else roles
+    roles = sorted(actor.groups.values_list("name", flat=True))
+    return ["superuser", *roles] if actor.is_superuser else roles
 
 
 def _chain_head_lock() -> AuditChainHead:
@@ -48,7 +48,7 @@ def _chain_head_lock() -> AuditChainHead:
 def audit_event_append(
     *,
     action: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     reason: str = "",
     request_id: str | None = None,
     object_type: str = "",

@@ -7,23 +7,29 @@ django-auditlog a ``LogEntry`` for every configuration change. A ``post_save`` r
 each new row into an ``AuditEvent`` in the same transaction, so no action commits without its
 chain entry.
 
-The audit app imports no domain app: each app registers its record here, in its
-``AppConfig.ready``, with a function mapping a saved row to ``audit_event_append`` keywords
-(or ``None`` when the save is not an action). Only django-auditlog's ``LogEntry``, a library
-model, is registered by the audit app itself.
+The audit app imports no domain app, and no domain app imports it: each app lists its record
+in an ``audit_feed`` module, ``AUDIT_SOURCES = {Model: mapper}``, with a function mapping a
+saved row to ``audit_event_append`` keywords (or ``None`` when the save is not an action).
+``AuditConfig.ready`` finds those modules the way the admin finds ``admin.py`` modules
+(``audit_sources_discover``). Only django-auditlog's ``LogEntry``, a library model, is
+registered by the audit app itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 from typing import Any
 
 from auditlog.models import LogEntry
+from django.apps import apps
 from django.db import models
 from django.db.models.signals import post_save
+from django.utils.module_loading import module_has_submodule
 
 from audit.services import audit_event_append
 
+FEED_MODULE = "audit_feed"
 # (saved row, created) -> keywords for audit_event_append, or None: not an action to chain.
 AuditMapper = Callable[[Any, bool], dict[str, Any] | None]
 
@@ -53,6 +59,16 @@ def audit_source_register(model: type[models.Model], mapper: AuditMapper) -> Non
     post_save.connect(
         chained, sender=model, weak=False, dispatch_uid=f"audit_{model._meta.label_lower}"
     )
+
+
+def audit_sources_discover() -> None:
+    """Register every installed app's ``audit_feed.AUDIT_SOURCES``."""
+    for app_config in apps.get_app_configs():
+        if not module_has_submodule(app_config.module, FEED_MODULE):
+            continue
+        feed = import_module(f"{app_config.name}.{FEED_MODULE}")
+        for model, mapper in feed.AUDIT_SOURCES.items():
+            audit_source_register(model, mapper)
 
 
 def log_entry_entry(entry: LogEntry, created: bool) -> dict[str, Any] | None:

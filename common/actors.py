@@ -25,25 +25,25 @@ from typing import Any
 import structlog
 from auditlog.context import set_actor
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from common.exceptions import PermissionRefused, TradingOpsError
 
-_service_actor: ContextVar[AbstractBaseUser | None] = ContextVar("service_actor", default=None)
+_service_actor: ContextVar[User | None] = ContextVar("service_actor", default=None)
 # Usernames no person may hold: the accounts tasks and commands act as.
 SERVICE_ACCOUNT_PREFIXES = ("svc-", "celery:", "command:")
 TOKEN_VARIABLE = "TRADINGOPS_API_TOKEN"  # noqa: S105 - the variable's name, not a secret
 OTP_VARIABLE = "TRADINGOPS_OTP_CODE"
 
 
-def actor_name(actor: AbstractBaseUser | None, default: str = "system") -> str:
+def actor_name(actor: User | None, default: str = "system") -> str:
     """The name an action record keeps beside its actor: the username, or ``default`` when
     no account acted (an automatic trip, a confirmation, an alert)."""
     return actor.get_username() if actor is not None else default
 
 
-def service_account(name: str) -> AbstractBaseUser:
+def service_account(name: str) -> User:
     """The inactive account named ``name`` (created on first use; it can never log in)."""
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(
@@ -56,7 +56,7 @@ def service_account(name: str) -> AbstractBaseUser:
 
 
 @contextmanager
-def acting_as(name: str) -> Iterator[AbstractBaseUser]:
+def acting_as(name: str) -> Iterator[User]:
     """Run the block as the service account ``name`` for auditlog and the audit chain."""
     user = service_account(name)
     token = _service_actor.set(user)
@@ -67,17 +67,17 @@ def acting_as(name: str) -> Iterator[AbstractBaseUser]:
         _service_actor.reset(token)
 
 
-def current_service_actor() -> AbstractBaseUser | None:
+def current_service_actor() -> User | None:
     """The service account of the running task or command, or None inside a request."""
     return _service_actor.get()
 
 
-def is_service_account(user: AbstractBaseUser) -> bool:
+def is_service_account(user: User) -> bool:
     """True for an account a job acts as: no person stands behind its actions."""
     return user.get_username().startswith(SERVICE_ACCOUNT_PREFIXES)
 
 
-def person_require(actor: AbstractBaseUser | None, action: str) -> None:
+def person_require(actor: User | None, action: str) -> None:
     """Refuse ``action`` (a four-eyes request or approval) unless a person takes it: the
     second pair of eyes must belong to somebody, and so must the first."""
     if actor is not None and not is_service_account(actor):
@@ -114,7 +114,7 @@ class ActorRequirement:
 class CommandActor:
     """Who a command acts as, how that was established, and the request ID of the run."""
 
-    user: AbstractBaseUser
+    user: User
     authenticated_by: str
     request_id: str
 
@@ -133,9 +133,7 @@ class CommandCredentials:
 
 
 # Returns the acting user and how it was established ("API token abcd1234…", ...).
-CommandActorResolver = Callable[
-    [CommandCredentials, ActorRequirement], tuple[AbstractBaseUser, str]
-]
+CommandActorResolver = Callable[[CommandCredentials, ActorRequirement], tuple[User, str]]
 _resolvers: list[CommandActorResolver] = []
 
 

@@ -10,6 +10,9 @@ import bisect
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 
 
 class Clock(Protocol):
@@ -55,6 +58,8 @@ class SessionClock:
     def __init__(
         self, *, anchor_unix: float, speed: float, calendar: str, start: str, sessions: int = 400
     ) -> None:
+        # Loaded here: exchange-calendars brings pandas, and only a process that runs a
+        # session clock (the demo, soak runs) needs it; every process imports this module.
         import exchange_calendars as xcals
 
         if speed <= 0:
@@ -115,8 +120,6 @@ _clock: Clock | None = None
 
 
 def _clock_from_settings() -> Clock:
-    from django.conf import settings
-
     speed = float(settings.TRADINGOPS_CLOCK_SPEED)
     if settings.TRADINGOPS_CLOCK_SESSION_START:
         return SessionClock(
@@ -150,7 +153,5 @@ def now() -> datetime:
 
 def start_of_day(moment: datetime, timezone_name: str) -> datetime:
     """Midnight of ``moment``'s calendar day in ``timezone_name``, as an aware datetime."""
-    from zoneinfo import ZoneInfo
-
     local = moment.astimezone(ZoneInfo(timezone_name))
     return local.replace(hour=0, minute=0, second=0, microsecond=0)

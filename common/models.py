@@ -3,7 +3,7 @@ action (who, why, from which request)."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -19,7 +19,10 @@ class BaseModel(models.Model):
         abstract = True
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class AppendOnlyQuerySet(models.QuerySet[_M]):
     """Bulk writes that would rewrite or erase append-only rows are refused.
 
     ``update`` may touch only the model's ``resolution_fields`` (the one step some records
@@ -28,7 +31,7 @@ class AppendOnlyQuerySet(models.QuerySet):
     """
 
     def update(self, **kwargs: Any) -> int:
-        forbidden = set(kwargs) - set(self.model.resolution_fields)
+        forbidden = set(kwargs) - set(getattr(self.model, "resolution_fields", ()))
         if forbidden:
             raise ImmutableRecordError(
                 f"{self.model.__name__} is append-only: {', '.join(sorted(forbidden))} "
@@ -44,6 +47,13 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise ImmutableRecordError(f"{self.model.__name__} rows cannot be deleted")
 
 
+class AppendOnlyManager(models.Manager[_M]):
+    """Hands out ``AppendOnlyQuerySet``s, so ``objects.update()`` is checked too."""
+
+    def get_queryset(self) -> AppendOnlyQuerySet[_M]:
+        return AppendOnlyQuerySet(self.model, using=self._db)
+
+
 class AppendOnlyModel(models.Model):
     """A record written once: ``save()`` on a stored row and ``delete()`` are refused.
 
@@ -55,7 +65,7 @@ class AppendOnlyModel(models.Model):
 
     resolution_fields: ClassVar[tuple[str, ...]] = ()
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = AppendOnlyManager()
 
     class Meta:
         abstract = True

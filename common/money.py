@@ -6,25 +6,11 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
 PRICE_PLACES = Decimal("0.000001")
 QUANTITY_PLACES = Decimal("0.000001")
-CASH_PLACES = Decimal("0.01")
 BPS = Decimal("10000")
-
-
-def to_decimal(value: object) -> Decimal:
-    """Convert an int, str or Decimal (never a float: its binary error leaks into money)."""
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return Decimal(str(value))
 
 
 def quantize_price(value: Decimal) -> Decimal:
     return value.quantize(PRICE_PLACES, rounding=ROUND_HALF_EVEN)
-
-
-def quantize_cash(value: Decimal) -> Decimal:
-    return value.quantize(CASH_PLACES, rounding=ROUND_HALF_EVEN)
 
 
 def quantity_for_notional(notional: Decimal, price: Decimal, lot_size: Decimal) -> Decimal:

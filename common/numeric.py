@@ -1,9 +1,9 @@
 """Numbers checked against exactly what their column stores: digits, places, sign, finite.
 
 A value the database cannot hold is refused with a message naming the field, the limit and
-the unit; it is never rounded. Rounding is what broke the risk limits (issue 14): a
-NUMERIC(20, 6) column turned ``price_collar_bps = 0.0000001`` into 0, which the CHECK (> 0)
-then refused on every later save of the row.
+the unit; it is never rounded. Rounding breaks the risk limits: a NUMERIC(20, 6) column
+turns ``price_collar_bps = 0.0000001`` into 0, which the CHECK (> 0) then refuses on every
+later save of the row.
 
 ``column_spec`` derives the rules from the model field and its single-field CHECK constraints,
 so a new constraint tightens every interface at once; ``number_parse`` applies them. The DRF
@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
-from typing import Any
+from typing import Any, TypedDict
 
 from django import forms
 from django.db import models
@@ -30,6 +30,13 @@ from rest_framework.utils import json
 SQLITE_DECIMAL_DIGITS = 15
 _BOUNDS = {"gt": ("minimum", True), "gte": ("minimum", False)}
 _BOUNDS |= {"lt": ("maximum", True), "lte": ("maximum", False)}
+
+
+class DecimalDigits(TypedDict):
+    """The digits of a ``DecimalField``, kept once per app and spread into each field."""
+
+    max_digits: int
+    decimal_places: int
 
 
 class NumberRefused(ValueError):
@@ -191,8 +198,7 @@ class DecimalJSONParser(JSONParser):
             raise ParseError(f"JSON parse error - {exc}") from None
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
-class ColumnDecimalField(serializers.Field):
+class _ColumnField(serializers.Field):
     """DRF input field for one column: JSON numbers and strings alike, refused (400, naming
     the field, limit and unit) when the column cannot hold them exactly."""
 
@@ -201,7 +207,7 @@ class ColumnDecimalField(serializers.Field):
         kwargs.setdefault("help_text", spec.describe())
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data: object) -> Decimal:
+    def parsed(self, data: object) -> Decimal:
         try:
             return number_parse(data, self.spec)
         except NumberRefused as refused:
@@ -211,12 +217,20 @@ class ColumnDecimalField(serializers.Field):
         return str(value)
 
 
+@extend_schema_field(OpenApiTypes.DECIMAL)
+class ColumnDecimalField(_ColumnField):
+    """A decimal column's field: hands the service a ``Decimal``."""
+
+    def to_internal_value(self, data: object) -> Decimal:
+        return self.parsed(data)
+
+
 @extend_schema_field(OpenApiTypes.INT)
-class ColumnIntegerField(ColumnDecimalField):
-    """``ColumnDecimalField`` for an integer column: hands the service an ``int``."""
+class ColumnIntegerField(_ColumnField):
+    """An integer column's field: hands the service an ``int``."""
 
     def to_internal_value(self, data: object) -> int:
-        return int(super().to_internal_value(data))
+        return int(self.parsed(data))
 
 
 class ColumnFormField(forms.Field):

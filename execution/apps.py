@@ -6,26 +6,21 @@ class ExecutionConfig(AppConfig):
     verbose_name = "5. Execution"
 
     def ready(self) -> None:
+        # Imported here: this module loads before the app registry is ready for models.
         from auditlog.registry import auditlog
 
-        from audit.sources import audit_source_register
-        from execution.audit_feed import reconciliation_break_entry
-        from execution.models import ReconciliationBreak, Strategy
+        from execution.models import Strategy
+        from execution.services import orders_cancel_open
         from marketdata.models import Instrument
         from risk import hooks
 
         auditlog.register(Strategy, m2m_fields={"instruments"})
-        # Reconciliation breaks are chained in the audit trail when found and when resolved.
-        audit_source_register(ReconciliationBreak, reconciliation_break_entry)
 
         # Risk imports no other app: it reaches execution through these callbacks. The kill
         # switch cancels every open order through execution's own service.
-        def cancel_open_orders(reason: str) -> int:
-            from execution.services import orders_cancel_open
-
-            return orders_cancel_open(reason=reason)
-
-        hooks.kill_switch_handler_register("execution.cancel_open_orders", cancel_open_orders)
+        hooks.kill_switch_handler_register(
+            "execution.cancel_open_orders", lambda reason: orders_cancel_open(reason=reason)
+        )
         hooks.name_validator_register(
             "strategy", lambda name: Strategy.objects.filter(name=name).exists()
         )

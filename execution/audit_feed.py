@@ -1,6 +1,6 @@
 """Reconciliation breaks as audit chain events: chained when found (actor: the
 reconciliation run) and again when an operator resolves one (their who, why and request ID).
-Registered with ``audit.sources`` in ``ExecutionConfig.ready``."""
+The audit app finds ``AUDIT_SOURCES`` here (``audit.sources.audit_sources_discover``)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,6 @@ def reconciliation_break_entry(item: ReconciliationBreak, created: bool) -> dict
         "request_id": item.resolution_request_id or None,
         **common,
     }
+
+
+AUDIT_SOURCES = {ReconciliationBreak: reconciliation_break_entry}

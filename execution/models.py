@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from common.models import BaseModel
+from common.numeric import DecimalDigits
 from execution.choices import (
     BreakKind,
     BreakStatus,
@@ -18,7 +21,7 @@ from marketdata.models import Instrument
 from models_registry.models import RegisteredModel, Signal
 from risk.models import RiskDecision
 
-MONEY = {"max_digits": 20, "decimal_places": 6}
+MONEY: DecimalDigits = {"max_digits": 20, "decimal_places": 6}
 
 
 class Strategy(BaseModel):
@@ -276,7 +279,7 @@ class ReconciliationBreak(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.fingerprint}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         update_fields = kwargs.get("update_fields")
         if not self._state.adding and (
             update_fields is None or not set(update_fields) <= self.RESOLUTION_FIELDS

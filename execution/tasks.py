@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from celery import shared_task
+from django.conf import settings
 
 from execution.models import Strategy
 from execution.services import (
@@ -58,8 +59,6 @@ def submit_order(
     ``placed_at`` (ISO time) is the order's cause: the same value gives the same
     ``client_order_id``, so a redelivered task does not order twice.
     """
-    from django.conf import settings
-
     instrument = Instrument.objects.get(pk=instrument_id)
     bar = bar_latest(instrument_id=instrument_id, timeframe=settings.MARKETDATA_TIMEFRAME)
     if bar is None:

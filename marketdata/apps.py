@@ -6,6 +6,7 @@ class MarketdataConfig(AppConfig):
     verbose_name = "1. Market data"
 
     def ready(self) -> None:
+        # Imported here: this module loads before the app registry is ready for models.
         from auditlog.registry import auditlog
 
         from marketdata.models import Instrument

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from pyarrow import csv as pa_csv
 
 from marketdata.quality import (
@@ -61,8 +62,6 @@ def read_columns(path: Path) -> BarColumns:
     row-by-row reader, which reports each malformed row, is the way)."""
     try:
         if path.suffix == ".parquet":
-            import pyarrow.parquet as pq
-
             table = pq.read_table(path, columns=list(COLUMNS))
         else:
             types = {name: pa.float64() for name in COLUMNS[1:]}

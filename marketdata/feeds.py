@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import TypedDict, Unpack
 
 import structlog
 from django.conf import settings
@@ -110,7 +111,14 @@ class Served:
     errors: list[str] = field(default_factory=list)
 
 
-def _call(provider: BarProvider, policy: RetryPolicy, **window: object) -> FetchResult:
+class FetchWindow(TypedDict):
+    symbol: str
+    timeframe: str
+    start: datetime
+    end: datetime
+
+
+def _call(provider: BarProvider, policy: RetryPolicy, **window: Unpack[FetchWindow]) -> FetchResult:
     started = clock.now()
     try:
         return call_with_retries(policy, lambda: provider.fetch_bars(**window))
@@ -137,7 +145,12 @@ def fetch_with_failover(
     """
     errors: list[str] = []
     stale: Served | None = None
-    window = {"symbol": instrument.symbol, "timeframe": timeframe, "start": start, "end": end}
+    window: FetchWindow = {
+        "symbol": instrument.symbol,
+        "timeframe": timeframe,
+        "start": start,
+        "end": end,
+    }
     for provider in chain:
         breaker = breaker_for(provider.name)
         if not breaker.allow():

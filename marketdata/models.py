@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from common.models import ActionRecord, BaseModel
+from common.numeric import DecimalDigits
 from marketdata.choices import (
     AssetClass,
     BarReviewAction,
@@ -15,7 +16,7 @@ from marketdata.choices import (
     Timeframe,
 )
 
-PRICE = {"max_digits": 20, "decimal_places": 6}
+PRICE: DecimalDigits = {"max_digits": 20, "decimal_places": 6}
 
 
 class Instrument(BaseModel):

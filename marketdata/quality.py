@@ -154,7 +154,6 @@ class PlausibilityRules:
     # confirm: both may relay one erroneous print (a tenfold tick), and marking a book to it
     # fakes a profit, then a drawdown. Followers at the new level or an operator still can.
     reference_confirm_max_jump_pct: float = 50.0
-    level_tolerance_pct: float = 3.0  # "at the new level": within this of the previous close
     min_scale: float = 5e-5  # floor of the MAD scale, so a quiet series is not all outliers
     rescale_every: int = 8  # recompute median and MAD every this many trusted returns
 
@@ -207,7 +206,7 @@ class BarAssessor:
         self.pending: list[AssessedBar] = []
         self._since_rescale = 0
         self._centre, self._scale = 0.0, self.rules.min_scale
-        self._last_ohlc: tuple | None = None
+        self._last_ohlc: tuple[float, float, float, float] | None = None
         self._frozen_run = 0
         self._replaying = False
 
@@ -389,7 +388,7 @@ def check_series(
     now: datetime,
     references: Mapping[datetime, Decimal] | None = None,
     is_open: Callable[[datetime], bool] = always_open,
-) -> dict:
+) -> dict[str, Any]:
     """The whole pipeline over one symbol's series, as ``check_bars`` reports it.
 
     Flagged rows are the rejected ones and every bar whose final status is not ``ok``

@@ -13,6 +13,7 @@ from common.exceptions import NotFound
 from marketdata import metrics
 from marketdata.calendars import calendar_code, expected_bar_starts
 from marketdata.choices import TRUSTED_BAR_STATUSES
+from marketdata.feeds import breaker_for
 from marketdata.models import Bar, Instrument
 from marketdata.providers.base import RawBar
 from marketdata.timeframes import last_complete_bar_end, timeframe_delta
@@ -118,11 +119,6 @@ def bar_stored_values(
         instrument_id=instrument_id, timeframe=timeframe, timestamp__gte=start, timestamp__lt=end
     )
     return {bar.timestamp: bar for bar in bars}
-
-
-def bar_quarantined_list(*, instrument_id: int | None = None) -> QuerySet[Bar]:
-    bars = Bar.objects.filter(status="quarantined").select_related("instrument")
-    return bars if instrument_id is None else bars.filter(instrument_id=instrument_id)
 
 
 def bar_timestamps(
@@ -246,8 +242,6 @@ def reference_price_get(*, symbol: str, timeframe: str | None = None) -> Referen
 
 def data_health() -> dict:
     """Market data's part of /health/ready: breaker per provider, stale and quarantined counts."""
-    from marketdata.feeds import breaker_for
-
     names = set(settings.MARKETDATA_PROVIDERS)
     for providers in Instrument.objects.filter(active=True).values_list("providers", flat=True):
         names.update(providers or [])

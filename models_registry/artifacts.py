@@ -24,6 +24,7 @@ logger = structlog.get_logger(__name__)
 def storage() -> Storage:
     """The configured store, built per call so settings overrides (tests) take effect."""
     if settings.MODEL_ARTIFACT_STORAGE == "s3":
+        # Loaded on use: boto3 is only needed where artifacts live in a bucket.
         from storages.backends.s3 import S3Storage
 
         options: dict[str, Any] = dict(settings.MODEL_ARTIFACT_S3_OPTIONS)

@@ -1,6 +1,6 @@
 """The registry's promotions, approvals and rollbacks as audit chain events: every new
-``PromotionEvent`` is chained in its own transaction. Registered with ``audit.sources`` in
-``ModelsRegistryConfig.ready``."""
+``PromotionEvent`` is chained in its own transaction. The audit app finds ``AUDIT_SOURCES``
+here (``audit.sources.audit_sources_discover``)."""
 
 from __future__ import annotations
 
@@ -28,3 +28,6 @@ def promotion_event_entry(event: PromotionEvent, created: bool) -> dict[str, Any
             "gates": event.gates,
         },
     }
+
+
+AUDIT_SOURCES = {PromotionEvent: promotion_event_entry}

@@ -12,6 +12,7 @@ Conventions, in line with common practice (and Evidently's defaults where they e
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,7 +44,7 @@ class ColumnDrift:
     status: str  # "ok", "warn" or "drift"
     drifted: bool
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -54,7 +55,7 @@ class DatasetDrift:
     share: float
     drifted: bool
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "drifted": self.drifted,
             "share": self.share,
@@ -65,7 +66,8 @@ class DatasetDrift:
 
 def _clean(values: np.ndarray | pd.Series) -> np.ndarray:
     array = np.asarray(values, dtype=float)
-    return array[np.isfinite(array)]
+    finite: np.ndarray = array[np.isfinite(array)]
+    return finite
 
 
 def psi(reference: np.ndarray, current: np.ndarray, bins: int = 10) -> float:

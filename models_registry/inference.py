@@ -6,7 +6,6 @@ import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import joblib
@@ -30,23 +29,6 @@ class Prediction:
     @property
     def confidence(self) -> float:
         return max(self.probability_up, 1.0 - self.probability_up)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def save_artifact(model: Any, path: Path) -> str:
-    """Write the artifact and return its sha256."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(
-        {"format": ARTIFACT_FORMAT, "feature_names": list(FEATURE_NAMES), "model": model}, path
-    )
-    return file_sha256(path)
 
 
 def artifact_bytes(model: Any) -> bytes:
@@ -79,28 +61,6 @@ def load_verified(name: str, expected_sha256: str, read: Callable[[str, str], by
     if hashlib.sha256(data).hexdigest() != expected_sha256:  # never trust the reader alone
         raise ArtifactIntegrityError(f"Model artifact {name} failed its sha256 check")
     model = _unpack(joblib.load(io.BytesIO(data)), name)
-    _loaded[key] = model
-    return model
-
-
-def load_artifact(path: Path, expected_sha256: str) -> Any:
-    """The fitted model, after checking the file is the one that was registered.
-
-    The digest is checked before unpickling: joblib executes code from the file, so a
-    tampered or swapped artifact must never be opened.
-    """
-    key = (str(path), expected_sha256)
-    if key in _loaded:
-        return _loaded[key]
-    if not path.is_file():
-        raise ArtifactIntegrityError(f"Model artifact {path} is missing")
-    actual = file_sha256(path)
-    if actual != expected_sha256:
-        raise ArtifactIntegrityError(
-            f"Model artifact {path} has sha256 {actual}, registered {expected_sha256}: "
-            "refusing to load"
-        )
-    model = _unpack(joblib.load(path), str(path))
     _loaded[key] = model
     return model
 

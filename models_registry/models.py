@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -27,10 +28,10 @@ class ImmutableModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ValidationFailed(f"{type(self).__name__} {self.pk} is immutable")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
 
 class RegisteredModel(BaseModel):
@@ -207,15 +208,15 @@ class ModelVersion(BaseModel):
         """Whether the version holds its model's champion alias now (read afresh)."""
         return self.aliases.filter(alias=Alias.CHAMPION).exists()
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         update_fields = kwargs.get("update_fields")
         if not self._state.adding and not (
-            update_fields is not None and set(update_fields) <= self.MUTABLE_FIELDS  # type: ignore[arg-type]
+            update_fields is not None and set(update_fields) <= self.MUTABLE_FIELDS
         ):
             raise ValidationFailed(
                 f"{self} is immutable; only {sorted(self.MUTABLE_FIELDS)} may change"
             )
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
 
 class ModelAlias(models.Model):

@@ -23,13 +23,6 @@ from models_registry.models import (
 CHAMPION_CHANGES = (PromotionAction.BOOTSTRAP, PromotionAction.PROMOTE, PromotionAction.ROLLBACK)
 
 
-def registered_model_get(*, name: str) -> RegisteredModel:
-    try:
-        return RegisteredModel.objects.get(name=name)
-    except RegisteredModel.DoesNotExist:
-        raise NotFound(f"Unknown model {name!r}") from None
-
-
 def registered_model_for_strategy(*, name: str) -> RegisteredModel:
     """The model a strategy trades, looked up by the strategy's name (or the model's own)."""
     found = RegisteredModel.objects.filter(strategies__name=name).first()
@@ -38,13 +31,6 @@ def registered_model_for_strategy(*, name: str) -> RegisteredModel:
     if found is None:
         raise NotFound(f"No strategy or model named {name!r}")
     return found
-
-
-def model_version_get(*, pk: int) -> ModelVersion:
-    try:
-        return model_version_list().get(pk=pk)
-    except ModelVersion.DoesNotExist:
-        raise NotFound(f"Unknown model version {pk}") from None
 
 
 def model_version_by_number(*, registered_model: RegisteredModel, version: int) -> ModelVersion:
@@ -200,10 +186,6 @@ def signal_outcomes(*, model_version: ModelVersion, limit: int) -> SignalOutcome
         .values_list(*SIGNAL_FIELDS)[:limit]
     )
     return _outcomes(rows, _next_closes(rows))
-
-
-def drift_report_latest(*, model_version: ModelVersion) -> DriftReport | None:
-    return DriftReport.objects.filter(model_version=model_version).first()
 
 
 FINGERPRINT_TABLES = (ModelAlias, PromotionEvent, Signal, DriftReport, ModelVersion, Bar)

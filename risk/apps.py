@@ -7,14 +7,12 @@ class RiskConfig(AppConfig):
     verbose_name = "4. Risk guard"
 
     def ready(self) -> None:
+        # Imported here: this module loads before the app registry is ready for models.
         from auditlog.registry import auditlog
 
-        from audit.sources import audit_source_register
-        from risk.audit_feed import risk_action_entry
         from risk.models import (
             KillSwitch,
             RestrictedInstrument,
-            RiskAction,
             RiskLimit,
             TemporaryLimitOverride,
             TradingStateSetting,
@@ -38,5 +36,3 @@ class RiskConfig(AppConfig):
                 signal.connect(
                     version_bump_on_change, sender=model, dispatch_uid=f"risk-version-{model}"
                 )
-        # Every risk action is chained in the audit trail, in the action's transaction.
-        audit_source_register(RiskAction, risk_action_entry)

@@ -1,6 +1,6 @@
 """Risk's actions as audit chain events: every new ``RiskAction`` (kill switch, limit change,
-override, state change, four-eyes step) is chained in its own transaction. Registered with
-``audit.sources`` in ``RiskConfig.ready``."""
+override, state change, four-eyes step) is chained in its own transaction. The audit app
+finds ``AUDIT_SOURCES`` here (``audit.sources.audit_sources_discover``)."""
 
 from __future__ import annotations
 
@@ -35,3 +35,6 @@ def risk_action_entry(action: RiskAction, created: bool) -> dict[str, Any] | Non
         "payload": {"risk_action": action.pk, "before": action.before, "after": action.after},
         **_risk_object(action),
     }
+
+
+AUDIT_SOURCES = {RiskAction: risk_action_entry}

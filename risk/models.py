@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from common.models import ActionRecord, AppendOnlyModel, BaseModel
-from common.numeric import ColumnSpec, column_spec
+from common.numeric import ColumnSpec, DecimalDigits, column_spec
 from risk.choices import (
     ChangeRequestKind,
     ChangeRequestStatus,
@@ -16,7 +16,7 @@ from risk.choices import (
     TripAction,
 )
 
-MONEY = {"max_digits": 20, "decimal_places": 6}
+MONEY: DecimalDigits = {"max_digits": 20, "decimal_places": 6}
 
 
 class KillSwitch(models.Model):

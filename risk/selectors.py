@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 
+from common import clock
 from risk import guard, state_store
 from risk.choices import Scope
 from risk.models import (
     LIMIT_FIELDS,
-    ChangeRequest,
-    EquityPeak,
     KillSwitch,
     RestrictedInstrument,
     RiskDecision,
@@ -75,8 +74,6 @@ def risk_state_get() -> guard.RiskState:
 def guard_state_get(
     *, symbol: str, strategy: str = "", now: datetime | None = None
 ) -> guard.GuardState:
-    from common import clock
-
     return guard.guard_state_resolve(
         risk_state_get(), strategy=strategy, symbol=symbol, now=now or clock.now()
     )
@@ -136,18 +133,9 @@ def activity_get(
     )
 
 
-def equity_peak_get(*, trading_day: date) -> Decimal | None:
-    return EquityPeak.objects.filter(trading_day=trading_day).values_list("peak", flat=True).first()
-
-
 def risk_decision_list(*, approved: bool | None = None) -> QuerySet[RiskDecision]:
     decisions = RiskDecision.objects.all()
     return decisions if approved is None else decisions.filter(approved=approved)
-
-
-def change_request_list(*, status: str | None = None) -> QuerySet[ChangeRequest]:
-    requests = ChangeRequest.objects.all()
-    return requests if status is None else requests.filter(status=status)
 
 
 def risk_limit_get(*, scope: str, key: str) -> RiskLimit | None:

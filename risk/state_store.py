@@ -27,6 +27,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from risk import guard, metrics
+from risk.models import KillSwitch
 
 logger = structlog.get_logger(__name__)
 CACHE_KEY = "risk:state_version"
@@ -39,8 +40,6 @@ def uses_cache() -> bool:
 
 
 def _db_version() -> str:
-    from risk.models import KillSwitch
-
     version = (
         KillSwitch.objects.filter(pk=KillSwitch.SINGLETON_ID)
         .values_list("state_version", flat=True)
@@ -69,8 +68,6 @@ def version_bump() -> str:
     while Redis is down): it is logged, workers fail closed while Redis is unreachable, and
     ``RISK_STATE_MAX_AGE_S`` bounds how long a stale copy could survive Redis coming back.
     """
-    from risk.models import KillSwitch
-
     token = uuid.uuid4().hex
     KillSwitch.objects.filter(pk=KillSwitch.SINGLETON_ID).update(state_version=token)
     if uses_cache():

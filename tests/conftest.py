@@ -75,7 +75,7 @@ def provider() -> SyntheticProvider:
     return SyntheticProvider(seed=7)
 
 
-def _user(django_user_model, username: str, *permissions: str):
+def user_with_permissions(django_user_model, username: str, *permissions: str):
     user = django_user_model.objects.create_user(username=username, password="pw-" + username)
     for codename in permissions:
         app_label, name = codename.split(".")
@@ -88,7 +88,7 @@ def _user(django_user_model, username: str, *permissions: str):
 @pytest.fixture
 def operator(django_user_model):
     """Alice runs the desk: staff, may engage and release the kill switch."""
-    user = _user(
+    user = user_with_permissions(
         django_user_model,
         "alice",
         "risk.operate_killswitch",
@@ -146,7 +146,7 @@ def role_user(django_user_model):
 @pytest.fixture
 def outsider(django_user_model):
     """Charlie has an account and nothing else."""
-    return _user(django_user_model, "charlie")
+    return user_with_permissions(django_user_model, "charlie")
 
 
 @pytest.fixture

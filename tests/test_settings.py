@@ -19,7 +19,7 @@ GOOD_ENV = {
 }
 
 
-def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+def manage_in_production(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
@@ -49,7 +49,7 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 def test_production_refuses_to_start_without_each_required_value(missing, message):
     env = {k: v for k, v in GOOD_ENV.items() if k != missing}
 
-    result = _manage("check", **env)
+    result = manage_in_production("check", **env)
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
@@ -57,7 +57,7 @@ def test_production_refuses_to_start_without_each_required_value(missing, messag
 
 
 def test_production_refuses_a_development_secret_key():
-    result = _manage("check", **{**GOOD_ENV, "SECRET_KEY": "dev-insecure-key"})
+    result = manage_in_production("check", **{**GOOD_ENV, "SECRET_KEY": "dev-insecure-key"})
 
     assert result.returncode != 0
     assert "too short or a known development key" in result.stderr
@@ -68,13 +68,13 @@ def test_the_secret_key_can_come_from_a_file(tmp_path):
     secret.write_text(GOOD_ENV["SECRET_KEY"] + "\n")
     env = {k: v for k, v in GOOD_ENV.items() if k != "SECRET_KEY"}
 
-    result = _manage("check", SECRET_KEY_FILE=str(secret), **env)
+    result = manage_in_production("check", SECRET_KEY_FILE=str(secret), **env)
 
     assert result.returncode == 0, result.stderr
 
 
 def test_with_every_value_set_the_deploy_check_reports_no_issues():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", **GOOD_ENV)
+    result = manage_in_production("check", "--deploy", "--fail-level", "WARNING", **GOOD_ENV)
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout

@@ -2,7 +2,7 @@
 
 kombu's own filesystem transport (5.7) lets web, beat and the worker corrupt each other:
 a message file is created in the queue folder and filled afterwards, and a reader that lists
-the folder between the two reads an empty file and dies of ``JSONDecodeError`` (issue 14 §9);
+the folder between the two reads an empty file and dies of ``JSONDecodeError``;
 a claimed file is moved into the system temp folder, which may be another filesystem, where
 ``shutil.move`` copies and two readers can both get the message; the exchange tables are
 rewritten in place, so a reader can catch one half-written. Here every file appears by
@@ -167,9 +167,9 @@ class Transport(filesystem.Transport):
     def drain_events(self, connection: Any, timeout: float | None = None) -> None:
         """kombu's polling loop, except that it stops polling once the worker has been told to
         stop. The filesystem transport has no event loop, so the worker runs Celery's
-        ``synloop``: the SIGTERM handler only sets a flag, kombu's loop kept polling for its
-        whole 2 s timeout and ``synloop`` then ran one more cycle, so a warm shutdown spent up
-        to 4 s here before it began (issue 14 §7). No message is claimed after the flag is set:
+        ``synloop``: the SIGTERM handler only sets a flag, kombu's loop keeps polling for its
+        whole 2 s timeout and ``synloop`` then runs one more cycle, so a warm shutdown would
+        spend up to 4 s here before it began. No message is claimed after the flag is set:
         one claimed now would only go back to the queue."""
         started = monotonic()
         while not _worker_stopping():

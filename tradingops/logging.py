@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 import structlog
+from django.conf import settings
 
 _SHARED_PROCESSORS: list[Any] = [
     structlog.contextvars.merge_contextvars,
@@ -29,8 +30,6 @@ MIN_SECRET_LENGTH = 8  # shorter values would mask ordinary words
 def secret_values() -> tuple[str, ...]:
     """Values to mask anywhere in a log line: secret-named environment variables, the secret
     key and the database password (they can surface in messages and tracebacks)."""
-    from django.conf import settings
-
     values = {v for k, v in os.environ.items() if SECRET_NAME.search(k)}
     values.add(settings.SECRET_KEY)
     values.add(settings.DATABASES["default"].get("PASSWORD") or "")
@@ -57,8 +56,6 @@ def redact_secrets(logger: Any, method_name: str, event_dict: dict[str, Any]) ->
 
 def configure_logging(logging_settings: dict[str, Any]) -> None:
     """Called by Django at set-up (LOGGING_CONFIG): wires structlog and the stdlib together."""
-    from django.conf import settings
-
     renderer: Any
     if settings.LOG_FORMAT == "console":
         renderer = structlog.dev.ConsoleRenderer(colors=False)

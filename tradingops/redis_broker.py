@@ -10,7 +10,7 @@ the old bug of celery/kombu#582 and #970 on new paths):
 - the task finishes and acknowledges its message on that closed channel.
 
 Celery does not count ``AttributeError`` as a connection error: "Unrecoverable error", the
-worker exits, and the stack stops trading after a Redis restart (issue 14 §8: the game day
+worker exits, and the stack stops trading after a Redis restart (the game day
 ``redis-restarted``, about one run in ten, and always when a task was running at the restart).
 
 Here both fail as what they are, a lost broker connection, which Celery logs ("Couldn't ack")

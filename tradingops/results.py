@@ -3,10 +3,10 @@
 The worker's main process writes results too, on a connection that no task boundary ever
 checks or renews: a message that arrives expired or revoked (``mark_as_revoked``) and a pool
 child lost mid-task (``mark_as_failure``). After the database restarts, that connection is dead,
-and the first such write raised ``OperationalError('the connection is closed')`` inside the
-consumer's event loop, which Celery treats as unrecoverable: the worker exited and the stack
-stopped trading. A game day found it after ``database-restarted``, when ``redis-restarted``
-delayed messages past their expiry (issue 14 §8).
+and the first such write raises ``OperationalError('the connection is closed')`` inside the
+consumer's event loop, which Celery treats as unrecoverable: the worker exits and the stack
+stops trading (the game day ``database-restarted`` followed by ``redis-restarted``, which
+delays messages past their expiry, shows it).
 
 django-celery-results retries only ``InterfaceError`` (psycopg2's "connection already closed");
 psycopg 3 reports the same state as ``OperationalError``. Both are retried here on a fresh

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import requests
 import structlog
@@ -56,7 +56,6 @@ from execution.brokers.contract import (
 )
 
 logger = structlog.get_logger(__name__)
-T = TypeVar("T")
 
 # Alpaca's error code for a client_order_id already used (HTTP 422).
 DUPLICATE_CLIENT_ORDER_ID = "40010001"
@@ -76,7 +75,7 @@ class _TimeoutSession(requests.Session):
         super().__init__()
         self.timeout_s = timeout_s
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout_s)
         return super().request(*args, **kwargs)
 
@@ -236,13 +235,15 @@ class AlpacaBroker:
         )
 
     @staticmethod
-    def _once(call: Callable[..., T], *args: Any) -> T:
+    def _once(call: Callable[..., object], *args: Any) -> Any:
+        """The call's raw JSON (the client is built with ``raw_data``): parsed by our own
+        ``broker_*_from_*`` functions, which refuse what they cannot read."""
         try:
             return call(*args)
         except (APIError, requests.RequestException) as exc:
             raise translate_error(exc) from exc
 
-    def _read(self, call: Callable[..., T], *args: Any) -> T:
+    def _read(self, call: Callable[..., object], *args: Any) -> Any:
         """A call that changes nothing at the broker: safe to retry as it is."""
         for attempt in self._retrying():
             with attempt:

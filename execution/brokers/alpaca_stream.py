@@ -2,10 +2,11 @@
 
 Runs in its own long-lived process (``manage.py run_trade_stream``) around alpaca-py's
 ``TradingStream``, which reconnects with jittered backoff on its own. Every message becomes
-an ``OrderUpdate(source="stream")`` handed to ``execution.services.order_update_apply``, which
-dedupes on the event id and the fill's execution id: a duplicate or replayed message changes
-nothing. A malformed message or a failing apply is logged and counted, never fatal; what the
-stream misses, the polling task catches up.
+an ``OrderUpdate(source="stream")`` handed to the ``apply`` function its builder is given
+(``execution.services.order_update_apply`` in ``run_trade_stream``), which dedupes on the
+event id and the fill's execution id: a duplicate or replayed message changes nothing. A
+malformed message or a failing apply is logged and counted, never fatal; what the stream
+misses, the polling task catches up.
 """
 
 from __future__ import annotations
@@ -52,15 +53,9 @@ KNOWN_EVENTS = frozenset(
     }
 )
 
+# The brokers sit below the services that use them, so the update service comes in as a
+# parameter: ``execution.services.order_update_apply`` in production, a recorder in tests.
 ApplyUpdate = Callable[..., bool]
-
-
-def _service_apply(*, update: OrderUpdate) -> bool:
-    # Imported on use: the update service lives in execution.services, and this module must
-    # import (and its process start) even where that service is not deployed yet.
-    from execution.services import order_update_apply
-
-    return order_update_apply(update=update)
 
 
 class ObservedTradingStream(TradingStream):
@@ -86,7 +81,7 @@ class ObservedTradingStream(TradingStream):
 class TradeUpdateHandler:
     """The coroutine TradingStream calls with each raw ``trade_updates`` message."""
 
-    def __init__(self, apply: ApplyUpdate = _service_apply) -> None:
+    def __init__(self, apply: ApplyUpdate) -> None:
         def apply_with_fresh_connection(*, update: OrderUpdate) -> bool:
             # This process lives for days outside any request: drop a database connection
             # that broke or expired before using it, as Django does per request.
@@ -128,7 +123,7 @@ def trade_stream_build(
     url: str | None = None,
     key_id: str | None = None,
     secret_key: str | None = None,
-    apply: ApplyUpdate = _service_apply,
+    apply: ApplyUpdate,
 ) -> ObservedTradingStream:
     """A stream subscribed to trade updates (arguments override the settings)."""
     stream = ObservedTradingStream(

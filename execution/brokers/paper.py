@@ -118,6 +118,8 @@ class PaperBroker:
         return self.book.account()
 
     def _fill(self, request: OrderRequest) -> BrokerFill | None:
+        if request.instrument_id is None or request.placed_after is None:
+            return None  # refused by ``submit``: never in the book
         bar = self.next_bar_open(request.instrument_id, request.placed_after)
         if bar is None:
             return None

@@ -9,7 +9,7 @@ submission/poll/cancel steps, ``books`` turns fills into positions, lots and PnL
 
 from execution.services.books import fill_book, positions_mark
 from execution.services.broker import get_broker
-from execution.services.ledger import LedgerReport, ledger_check
+from execution.services.ledger_check import LedgerReport, ledger_check
 from execution.services.orders import (
     PollReport,
     order_send,

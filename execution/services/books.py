@@ -57,6 +57,8 @@ def _lots_store(
 ) -> None:
     kept = {lot.ref: lot for lot in after if lot.ref is not None}
     for lot in before:
+        if lot.ref is None:  # not stored: a stored lot always carries its row's id
+            continue
         if lot.ref not in kept:
             PositionLot.objects.filter(pk=lot.ref).delete()
         elif kept[lot.ref].quantity != lot.quantity:

@@ -159,6 +159,41 @@ def _target_backed_by_fills(order: Order, target: str | None) -> str | None:
 
 
 def _apply_locked(update: OrderUpdate) -> _Applied | None:
+    """Apply one update to its order, under the order's row lock.
+
+    1. find the order; an event already recorded for it is a replay and changes nothing;
+    2. book the fill the update carries (deduped on its execution id);
+    3. take the status the update reports only as far as the booked fills back it;
+    4. save the order, and record the event with its outcome and any anomaly.
+    """
+    order = _order_locked_for(update)
+    if order is None:
+        return None
+    before = order.status
+    fill_recorded, anomaly = _fill_apply(order, update, before)
+    step = _status_step(order, update, before)
+    anomaly = anomaly or step.anomaly
+    if step.outcome == "noop" and not fill_recorded and not anomaly:
+        return None
+    _order_status_save(order, update, before, step.status)
+    outcome = (
+        OrderEventOutcome.ANOMALY
+        if anomaly
+        else (OrderEventOutcome.STALE if step.outcome == "stale" else OrderEventOutcome.APPLIED)
+    )
+    _order_event_record(order, update, before, outcome, anomaly)
+    return _Applied(
+        changed=fill_recorded or order.status != before,
+        fill_recorded=fill_recorded,
+        status=order.status if order.status != before else "",
+        anomaly=anomaly,
+        outcome=str(outcome),
+        broker=order.broker,
+    )
+
+
+def _order_locked_for(update: OrderUpdate) -> Order | None:
+    """The update's order, locked; None for an unknown order or an event already applied."""
     order = _order_for_update(update)
     if order is None:
         # At the broker but not here: reconciliation reports it as an orphan order.
@@ -170,16 +205,24 @@ def _apply_locked(update: OrderUpdate) -> _Applied | None:
         return None
     if OrderEvent.objects.filter(order=order, event_id=update.event_id).exists():
         return None  # a replayed event
-    before = order.status
-    applied = _Applied()
-    anomaly = ""
-    if update.fill is not None:
-        taken = _fill_take(order, update.fill)
-        applied.fill_recorded = taken == "recorded"
-        if taken == "overfill":
-            anomaly = "overfill"
-        elif applied.fill_recorded and before in order_states.FINAL and before != "filled":
-            anomaly = f"fill_after_{before}"
+    return order
+
+
+def _fill_apply(order: Order, update: OrderUpdate, before: str) -> tuple[bool, str]:
+    """Book the update's fill: (whether it was recorded, the anomaly it is, or "")."""
+    if update.fill is None:
+        return False, ""
+    taken = _fill_take(order, update.fill)
+    if taken == "overfill":
+        return False, "overfill"
+    recorded = taken == "recorded"
+    if recorded and before in order_states.FINAL and before != "filled":
+        return recorded, f"fill_after_{before}"
+    return recorded, ""
+
+
+def _status_step(order: Order, update: OrderUpdate, before: str) -> order_states.Transition:
+    """The transition to the status the update reports, held back to what the fills back."""
     reported = order_states.target_status(update.event, update.order.status)
     target = _target_backed_by_fills(order, reported)
     if reported in _FILLING and target not in (reported, OrderStatus.FILLED):
@@ -189,15 +232,15 @@ def _apply_locked(update: OrderUpdate) -> _Applied | None:
             broker_status=update.order.status, broker_filled=str(update.order.filled_quantity),
             booked=str(order.filled_quantity), source=update.source,
         )  # fmt: skip
-    step = (
-        order_states.transition(before, target, event=update.event)
-        if target is not None
-        else order_states.Transition(before, "noop")
-    )
-    anomaly = anomaly or step.anomaly
-    if step.outcome == "noop" and not applied.fill_recorded and not anomaly:
-        return None
-    order.status = step.status
+    if target is None:
+        return order_states.Transition(before, "noop")
+    return order_states.transition(before, target, event=update.event)
+
+
+def _order_status_save(order: Order, update: OrderUpdate, before: str, status: str) -> None:
+    """The new status, with what it brings: the broker's id, the acknowledgement time and
+    the broker's reason for a rejection or a cancel."""
+    order.status = status
     if not order.broker_order_id and update.order.broker_order_id:
         order.broker_order_id = update.order.broker_order_id
     if before == OrderStatus.PENDING_NEW and order.status != before:
@@ -209,11 +252,11 @@ def _apply_locked(update: OrderUpdate) -> _Applied | None:
     if order.status in cancelling and not order.reject_reason and update.raw.get("reason"):
         order.reject_reason = str(update.raw["reason"])
     order.save()
-    outcome = (
-        OrderEventOutcome.ANOMALY
-        if anomaly
-        else (OrderEventOutcome.STALE if step.outcome == "stale" else OrderEventOutcome.APPLIED)
-    )
+
+
+def _order_event_record(
+    order: Order, update: OrderUpdate, before: str, outcome: str, anomaly: str
+) -> None:
     OrderEvent.objects.create(
         order=order,
         event=update.event[:32],
@@ -227,13 +270,9 @@ def _apply_locked(update: OrderUpdate) -> _Applied | None:
         recorded_at=clock.now(),
         payload=_update_payload(update),
     )
-    applied.changed = applied.fill_recorded or order.status != before
-    applied.status = order.status if order.status != before else ""
-    applied.anomaly, applied.outcome, applied.broker = anomaly, str(outcome), order.broker
-    return applied
 
 
-def _local_update(
+def local_order_update(
     order: Order, event: str, *, source: str, event_id: str, reason: str = ""
 ) -> OrderUpdate:
     """An update decided here, not reported by the broker (a refusal, a cancel request, an
@@ -258,7 +297,7 @@ def _local_update(
     )
 
 
-def _remote_update(remote: BrokerOrder, *, source: str) -> OrderUpdate:
+def remote_order_update(remote: BrokerOrder, *, source: str) -> OrderUpdate:
     """A broker's view of an order as an update. The event id names the state seen, so the
     same view polled twice is one event, and a later state is a new one."""
     return OrderUpdate(
@@ -283,7 +322,7 @@ def order_send(*, order: Order, broker: Broker, look_up_first: bool) -> None:
         if remote is None:
             remote = broker.submit(order_request_for(order))
     except BrokerRejected as exc:
-        update = _local_update(
+        update = local_order_update(
             order, "rejected", source=UpdateSource.SUBMIT,
             event_id=f"submit:rejected:{order.client_order_id}", reason=exc.message,
         )  # fmt: skip
@@ -295,7 +334,7 @@ def order_send(*, order: Order, broker: Broker, look_up_first: bool) -> None:
             "order_send_unresolved", client_order_id=order.client_order_id, error=str(exc)
         )
         return
-    order_update_apply(update=_remote_update(remote, source=UpdateSource.SUBMIT))
+    order_update_apply(update=remote_order_update(remote, source=UpdateSource.SUBMIT))
 
 
 def _pending_resolve(order: Order, broker: Broker, source: str) -> None:
@@ -309,7 +348,7 @@ def _pending_resolve(order: Order, broker: Broker, source: str) -> None:
                        error=str(exc))  # fmt: skip
         return
     if remote is not None:
-        order_update_apply(update=_remote_update(remote, source=source))
+        order_update_apply(update=remote_order_update(remote, source=source))
         return
     sent_at = order.submitted_at or order.created_at
     if clock.now() - sent_at < timedelta(seconds=settings.EXECUTION_SUBMIT_RETRY_SECONDS):
@@ -318,7 +357,7 @@ def _pending_resolve(order: Order, broker: Broker, source: str) -> None:
         return
     reason = f"never reached the broker within {settings.EXECUTION_SUBMIT_RETRY_SECONDS} s"
     order_update_apply(
-        update=_local_update(
+        update=local_order_update(
             order,
             "rejected",
             source=source,
@@ -414,7 +453,7 @@ def order_updates_poll(
             remote = broker.order_by_client_id(order.client_order_id) or remote
         if remote.filled_quantity > order.filled_quantity:
             report.fills += _order_fills_catch_up(order, broker, source)
-        if order_update_apply(update=_remote_update(remote, source=source)):
+        if order_update_apply(update=remote_order_update(remote, source=source)):
             report.updates += 1
     return report
 
@@ -431,11 +470,11 @@ def _cancel_at_broker(order: Order, broker: Broker) -> None:
                      error=str(exc))  # fmt: skip
         return
     if remote is not None:
-        order_update_apply(update=_remote_update(remote, source=UpdateSource.KILL_SWITCH))
+        order_update_apply(update=remote_order_update(remote, source=UpdateSource.KILL_SWITCH))
     elif not order.broker_order_id:
         # Never reached the broker: nothing to cancel there.
         order_update_apply(
-            update=_local_update(
+            update=local_order_update(
                 order,
                 "canceled",
                 source=UpdateSource.KILL_SWITCH,
@@ -458,7 +497,7 @@ def orders_cancel_open(*, reason: str, broker: Broker | None = None) -> int:
     stamp = clock.now().isoformat()
     requested = 0
     for order in orders_open().exclude(status=OrderStatus.PENDING_CANCEL):
-        claim = _local_update(
+        claim = local_order_update(
             order, "pending_cancel", source=UpdateSource.KILL_SWITCH,
             event_id=f"kill_switch:{stamp}", reason=f"kill switch: {reason}"[:2000],
         )  # fmt: skip

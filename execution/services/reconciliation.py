@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import structlog
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from common import clock
@@ -26,7 +26,7 @@ from execution.choices import BreakKind, BreakStatus, UpdateSource
 from execution.models import Order, ReconciliationBreak, ReconciliationRun, Strategy
 from execution.selectors import account_cash, orders_working, position_quantities_by_symbol
 from execution.services.broker import get_broker
-from execution.services.orders import _remote_update, order_update_apply, order_updates_poll
+from execution.services.orders import order_update_apply, order_updates_poll, remote_order_update
 from risk.choices import Scope
 from risk.services import trading_state_halt
 
@@ -101,7 +101,9 @@ def _working_orders(broker: Broker, run: ReconciliationRun) -> list[BreakDraft]:
             detail = f"{order.status} here, unknown at the broker"
             drafts.append(_order_break(BreakKind.GHOST_ORDER, order, None, detail))
             continue
-        if order_update_apply(update=_remote_update(remote, source=UpdateSource.RECONCILIATION)):
+        if order_update_apply(
+            update=remote_order_update(remote, source=UpdateSource.RECONCILIATION)
+        ):
             run.orders_healed += 1
             order.refresh_from_db()
         if remote.status in order_states.STATUSES and remote.status != order.status:
@@ -144,7 +146,7 @@ def _cash(broker: Broker) -> list[BreakDraft]:
     ]
 
 
-def _break_record(run: ReconciliationRun, draft: BreakDraft) -> ReconciliationBreak | None:
+def break_record(run: ReconciliationRun, draft: BreakDraft) -> ReconciliationBreak | None:
     """Store a break unless the same discrepancy is already open (then None)."""
     if ReconciliationBreak.objects.filter(
         fingerprint=draft.fingerprint, status=BreakStatus.OPEN
@@ -180,7 +182,7 @@ def _break_record(run: ReconciliationRun, draft: BreakDraft) -> ReconciliationBr
 
 
 def _affected_strategies(record: ReconciliationBreak) -> list[str]:
-    if record.strategy_id is not None:
+    if record.strategy is not None:
         return [record.strategy.name]
     if record.symbol:
         return list(
@@ -191,7 +193,7 @@ def _affected_strategies(record: ReconciliationBreak) -> list[str]:
     return []
 
 
-def _policy_apply(record: ReconciliationBreak, *, actor_name: str = "reconciliation") -> None:
+def break_policy_apply(record: ReconciliationBreak, *, actor_name: str = "reconciliation") -> None:
     """Halt the strategies a break touches; with none identifiable, the whole desk."""
     reason = f"reconciliation break {record.get_kind_display()}: {record.detail}"
     scopes = [(Scope.STRATEGY, name) for name in _affected_strategies(record)]
@@ -223,18 +225,18 @@ def reconciliation_run(*, broker: Broker | None = None, request_id: str = "") ->
         metrics.RECONCILIATION_RUNS.labels("failed").inc()
         logger.error("reconciliation_failed", error=str(exc), request_id=run.request_id)
         return run
-    new = [record for draft in drafts if (record := _break_record(run, draft))]
+    new = [record for draft in drafts if (record := break_record(run, draft))]
     run.breaks_found, run.succeeded, run.finished_at = len(drafts), True, clock.now()
     run.save()
     metrics.RECONCILIATION_RUNS.labels("breaks" if drafts else "clean").inc()
     if settings.RECONCILIATION_POLICY == "halt":
         for record in new:
-            _policy_apply(record)
+            break_policy_apply(record)
     return run
 
 
 def reconciliation_break_resolve(
-    *, break_id: int, actor: AbstractBaseUser, reason: str, request_id: str = ""
+    *, break_id: int, actor: User, reason: str, request_id: str = ""
 ) -> ReconciliationBreak:
     """An operator closes a break, saying why; recorded with who, when and the request ID."""
     if not actor.has_perm(PERM_RESOLVE):

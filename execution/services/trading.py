@@ -247,9 +247,9 @@ def _strategy_cycle(
         report.skipped[strategy.name] = "no_champion"
         metrics.STRATEGIES_SKIPPED.labels("no_champion").inc()
         return
-    # Imported here, not at the top: the kill switch handler imports this module in the web
-    # process, and the model stack (pandas, scikit-learn) would add seconds to the first
-    # emergency stop. Only a trading cycle needs it.
+    # Imported here, not at the top: every process imports this module at start (execution's
+    # ready() registers the kill switch handler), and only a trading cycle needs the model
+    # stack (pandas, scikit-learn), which takes seconds to load.
     from models_registry.services import shadow_signals_record, signals_generate
 
     instruments = list(strategy.instruments.filter(active=True))

@@ -11,9 +11,11 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any, SupportsFloat
 
 import requests
 from alpaca.common.exceptions import APIError
+from alpaca.common.rest import RESTClient
 from alpaca.data.enums import DataFeed
 from alpaca.data.historical import CryptoHistoricalDataClient, StockHistoricalDataClient
 from alpaca.data.requests import CryptoBarsRequest, StockBarsRequest
@@ -32,7 +34,7 @@ _TIMEFRAMES = {
 RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
 
 
-def _number(value: object) -> Decimal:
+def _number(value: SupportsFloat | str) -> Decimal:
     return Decimal(repr(float(value)))  # JSON floats: their shortest repr, not binary noise
 
 
@@ -50,7 +52,14 @@ def parse_bar(symbol: str, row: dict) -> RawBar:
     )
 
 
-def _client_without_own_retries(client: StockHistoricalDataClient, timeout_s: float) -> None:
+def _raw(payload: object) -> dict[str, Any]:
+    """The JSON body a ``raw_data`` client returns (its typing also allows the model)."""
+    if not isinstance(payload, dict):
+        raise ProviderError(f"alpaca returned {type(payload).__name__}, not JSON")
+    return payload
+
+
+def _client_without_own_retries(client: RESTClient, timeout_s: float) -> None:
     """Every call gets our timeout, and the SDK stops retrying 429s on its own.
 
     alpaca-py sends requests without a timeout and sleeps 3 s between its own 429 retries;
@@ -79,22 +88,30 @@ class AlpacaProvider:
         if not (api_key and secret_key):
             raise ProviderError("alpaca needs ALPACA_API_KEY_ID and ALPACA_API_SECRET_KEY")
         self.feed = DataFeed(feed)
-        options = {"raw_data": True, "url_override": base_url or None}
-        self.stocks = StockHistoricalDataClient(api_key, secret_key, **options)
-        self.crypto = CryptoHistoricalDataClient(api_key, secret_key, **options)
+        url = base_url or None
+        # Raw dicts: our own parser decides what a bar is and refuses what is malformed.
+        self.stocks = StockHistoricalDataClient(
+            api_key, secret_key, raw_data=True, url_override=url
+        )
+        self.crypto = CryptoHistoricalDataClient(
+            api_key, secret_key, raw_data=True, url_override=url
+        )
         for client in (self.stocks, self.crypto):
             _client_without_own_retries(client, timeout_s)
 
-    def _request(self, symbol: str, timeframe: str, start: datetime, end: datetime) -> dict:
-        common = {
-            "symbol_or_symbols": symbol,
-            "timeframe": _TIMEFRAMES[timeframe],
-            "start": start,
-            "end": end,
-        }
+    def _request(
+        self, symbol: str, timeframe: str, start: datetime, end: datetime
+    ) -> dict[str, Any]:
+        frame = _TIMEFRAMES[timeframe]
         if "/" in symbol:
-            return self.crypto.get_crypto_bars(CryptoBarsRequest(**common))
-        return self.stocks.get_stock_bars(StockBarsRequest(**common, feed=self.feed))
+            crypto = CryptoBarsRequest(
+                symbol_or_symbols=symbol, timeframe=frame, start=start, end=end
+            )
+            return _raw(self.crypto.get_crypto_bars(crypto))
+        stocks = StockBarsRequest(
+            symbol_or_symbols=symbol, timeframe=frame, start=start, end=end, feed=self.feed
+        )
+        return _raw(self.stocks.get_stock_bars(stocks))
 
     def fetch_bars(
         self, *, symbol: str, timeframe: str, start: datetime, end: datetime

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import SupportsFloat
 
 import httpx
 
@@ -28,7 +29,7 @@ def polygon_ticker(symbol: str) -> str:
     return f"X:{symbol.replace('/', '')}" if "/" in symbol else symbol
 
 
-def _number(value: object) -> Decimal:
+def _number(value: SupportsFloat | str) -> Decimal:
     return Decimal(repr(float(value)))
 
 

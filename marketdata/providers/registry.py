@@ -10,6 +10,8 @@ from django.conf import settings
 from common.exceptions import ValidationFailed
 from marketdata.models import Instrument
 from marketdata.providers.base import BarProvider
+from marketdata.providers.replay import ReplayProvider
+from marketdata.providers.synthetic import SyntheticProvider, parse_faults
 
 PROVIDER_NAMES = ("synthetic", "replay", "alpaca", "polygon")
 
@@ -20,14 +22,12 @@ def get_provider(name: str | None = None) -> BarProvider:
     name = name or settings.MARKETDATA_PROVIDER
     timeout = settings.MARKETDATA_PROVIDER_TIMEOUT_S
     if name == "synthetic":
-        from marketdata.providers.synthetic import SyntheticProvider, parse_faults
-
         faults = parse_faults(settings.MARKETDATA_SYNTHETIC_FAULTS)
         return SyntheticProvider(seed=settings.MARKETDATA_SYNTHETIC_SEED, faults=faults)
     if name == "replay":
-        from marketdata.providers.replay import ReplayProvider
-
         return ReplayProvider(directory=Path(settings.MARKETDATA_REPLAY_DIR))
+    # The vendors' adapters load on use: alpaca-py (with pydantic) and the HTTP clients are
+    # loaded only by processes configured for that vendor.
     if name == "alpaca":
         from marketdata.providers.alpaca import AlpacaProvider
 

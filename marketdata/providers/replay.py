@@ -10,6 +10,7 @@ checks happen in ``marketdata.quality`` like for any provider.
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -29,7 +30,7 @@ def parse_timestamp(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def parse_row(symbol: str, row: dict[str, str | None]) -> RawBar:
+def parse_row(symbol: str, row: Mapping[str, str | None]) -> RawBar:
     """One CSV row as a RawBar; ValueError says what is wrong with it."""
     missing = [name for name in COLUMNS if not (row.get(name) or "").strip()]
     if missing:

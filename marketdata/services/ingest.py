@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import structlog
@@ -183,6 +184,30 @@ def instrument_gaps_backfill(
     if not missing:
         cache.delete(_gap_check_key(instrument.symbol))
         return 0
+    provider, stored = _missing_bars_store(instrument, chain, timeframe, missing)
+    still = bar_gaps(instrument=instrument, timeframe=timeframe, start=missing[0], end=end)
+    if not still:
+        cache.delete(_gap_check_key(instrument.symbol))
+    metrics.BARS_BACKFILLED.labels(provider).inc(stored)
+    provider_event_record(
+        provider=provider,
+        kind=ProviderEventKind.BACKFILL,
+        symbol=instrument.symbol,
+        reason=f"{len(missing)} bars missing, {stored} filled, {len(still)} still missing",
+        duration_s=(clock.now() - began).total_seconds(),
+        detail={
+            "missing": len(missing),
+            "filled": stored,
+            "still_missing": [moment.isoformat() for moment in still[:20]],
+        },
+    )
+    return stored
+
+
+def _missing_bars_store(
+    instrument: Instrument, chain: list[BarProvider], timeframe: str, missing: list[datetime]
+) -> tuple[str, int]:
+    """Fetch the span of the missing bars and store those of them served: (provider, stored)."""
     served = fetch_with_failover(
         instrument=instrument,
         chain=chain,
@@ -202,23 +227,7 @@ def instrument_gaps_backfill(
         start=missing[0],
         fetched=fetched,
     )
-    still = bar_gaps(instrument=instrument, timeframe=timeframe, start=missing[0], end=end)
-    if not still:
-        cache.delete(_gap_check_key(instrument.symbol))
-    metrics.BARS_BACKFILLED.labels(served.provider.name).inc(outcome.stored)
-    provider_event_record(
-        provider=served.provider.name,
-        kind=ProviderEventKind.BACKFILL,
-        symbol=instrument.symbol,
-        reason=f"{len(missing)} bars missing, {outcome.stored} filled, {len(still)} still missing",
-        duration_s=(clock.now() - began).total_seconds(),
-        detail={
-            "missing": len(missing),
-            "filled": outcome.stored,
-            "still_missing": [moment.isoformat() for moment in still[:20]],
-        },
-    )
-    return outcome.stored
+    return served.provider.name, outcome.stored
 
 
 def bar_gaps(
@@ -266,6 +275,63 @@ def _in_batches(
     return results
 
 
+def _instruments_to_ingest(symbols: list[str] | None, timeframe: str) -> list[Instrument]:
+    """The active instruments (or ``symbols``), each with its newest stored bar's time."""
+    instruments = instrument_list().annotate(
+        newest_bar_at=Subquery(
+            Bar.objects.filter(instrument=OuterRef("pk"), timeframe=timeframe)
+            .order_by("-timestamp")
+            .values("timestamp")[:1]
+        )
+    )
+    if symbols is not None:
+        instruments = instruments.filter(symbol__in=symbols)
+    return list(instruments)
+
+
+def _instrument_attempt(
+    instrument: Instrument,
+    *,
+    provider: BarProvider | None,
+    providers: list[BarProvider] | None,
+    timeframe: str,
+    start: datetime | None,
+    end: datetime | None,
+) -> InstrumentIngest | ProviderError:
+    """One instrument's ingest; a provider's failure is returned, so the others go on."""
+    try:
+        if provider is not None:
+            return instrument_ingest(
+                instrument=instrument, provider=provider, timeframe=timeframe, start=start, end=end
+            )
+        return instrument_ingest_with_failover(
+            instrument=instrument,
+            chain=_chain(instrument, providers),
+            timeframe=timeframe,
+            start=start,
+            end=end,
+        )
+    except ProviderError as exc:
+        return exc
+
+
+def _report_add(
+    report: IngestReport,
+    instrument: Instrument,
+    outcome: InstrumentIngest | ProviderError,
+    provider: BarProvider | None,
+) -> None:
+    if isinstance(outcome, ProviderError):
+        if provider is not None:
+            metrics.PROVIDER_ERRORS.labels(provider.name).inc()
+        logger.error("ingest_failed", symbol=instrument.symbol, error=str(outcome))
+        report.failed[instrument.symbol] = str(outcome)
+        return
+    report.stored[instrument.symbol] = outcome.stored
+    report.rejected[instrument.symbol] = outcome.rejected
+    report.quarantined[instrument.symbol] = outcome.quarantined
+
+
 def bars_ingest(
     *,
     symbols: list[str] | None = None,
@@ -284,46 +350,16 @@ def bars_ingest(
     explicit window re-run stores only bars that are not there yet.
     """
     timeframe = timeframe or settings.MARKETDATA_TIMEFRAME
-    instruments = instrument_list().annotate(
-        newest_bar_at=Subquery(
-            Bar.objects.filter(instrument=OuterRef("pk"), timeframe=timeframe)
-            .order_by("-timestamp")
-            .values("timestamp")[:1]
-        )
+    attempt = partial(
+        _instrument_attempt,
+        provider=provider,
+        providers=providers,
+        timeframe=timeframe,
+        start=start,
+        end=end,
     )
-    if symbols is not None:
-        instruments = instruments.filter(symbol__in=symbols)
     report = IngestReport()
-
-    def attempt(instrument: Instrument) -> InstrumentIngest | ProviderError:
-        try:
-            if provider is not None:
-                return instrument_ingest(
-                    instrument=instrument,
-                    provider=provider,
-                    timeframe=timeframe,
-                    start=start,
-                    end=end,
-                )
-            return instrument_ingest_with_failover(
-                instrument=instrument,
-                chain=_chain(instrument, providers),
-                timeframe=timeframe,
-                start=start,
-                end=end,
-            )
-        except ProviderError as exc:
-            return exc
-
-    for instrument, outcome in _in_batches(list(instruments), attempt):
-        if isinstance(outcome, ProviderError):
-            if provider is not None:
-                metrics.PROVIDER_ERRORS.labels(provider.name).inc()
-            logger.error("ingest_failed", symbol=instrument.symbol, error=str(outcome))
-            report.failed[instrument.symbol] = str(outcome)
-            continue
-        report.stored[instrument.symbol] = outcome.stored
-        report.rejected[instrument.symbol] = outcome.rejected
-        report.quarantined[instrument.symbol] = outcome.quarantined
+    for instrument, outcome in _in_batches(_instruments_to_ingest(symbols, timeframe), attempt):
+        _report_add(report, instrument, outcome, provider)
     logger.info("bars_ingested", **report.as_dict())
     return report

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import structlog
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from common import clock
@@ -18,7 +18,7 @@ logger = structlog.get_logger(__name__)
 
 
 def bar_review_record(
-    bar_id: int, action: str, actor: AbstractBaseUser | None, reason: str, request_id: str
+    bar_id: int, action: str, actor: User | None, reason: str, request_id: str
 ) -> BarReview:
     """The immutable audit row of a bar leaving quarantine (actor ``None`` is the system)."""
     return BarReview.objects.create(
@@ -33,7 +33,7 @@ def bar_review_record(
 
 
 def _bar_review_apply(
-    *, bar: Bar, action: str, actor: AbstractBaseUser | None, reason: str, request_id: str
+    *, bar: Bar, action: str, actor: User | None, reason: str, request_id: str
 ) -> Bar:
     status = BarStatus.RELEASED if action == BarReviewAction.RELEASE else BarStatus.DISCARDED
     if not reason.strip():
@@ -51,9 +51,7 @@ def _bar_review_apply(
 
 
 @transaction.atomic
-def bar_release(
-    *, bar: Bar, actor: AbstractBaseUser | None, reason: str, request_id: str = ""
-) -> Bar:
+def bar_release(*, bar: Bar, actor: User | None, reason: str, request_id: str = "") -> Bar:
     """An operator vouches for a quarantined bar: it is trusted from now on (audited)."""
     return _bar_review_apply(
         bar=bar, action=BarReviewAction.RELEASE, actor=actor, reason=reason, request_id=request_id
@@ -61,9 +59,7 @@ def bar_release(
 
 
 @transaction.atomic
-def bar_discard(
-    *, bar: Bar, actor: AbstractBaseUser | None, reason: str, request_id: str = ""
-) -> Bar:
+def bar_discard(*, bar: Bar, actor: User | None, reason: str, request_id: str = "") -> Bar:
     """An operator declares a quarantined bar wrong: it stays stored, never used (audited)."""
     return _bar_review_apply(
         bar=bar, action=BarReviewAction.DISCARD, actor=actor, reason=reason, request_id=request_id

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from common.numeric import ColumnIntegerField
@@ -181,7 +183,7 @@ class ModelStatusSerializer(serializers.Serializer):
 
 class SignalSerializer(serializers.ModelSerializer):
     symbol = serializers.CharField(source="instrument.symbol", read_only=True)
-    model_version = serializers.StringRelatedField()
+    model_version: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
 
     class Meta:
         model = Signal

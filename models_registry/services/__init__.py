@@ -5,7 +5,7 @@ from models_registry.services.datasets import (
     dataset_snapshot_build,
     feature_set_register,
 )
-from models_registry.services.drift import drift_report_create, drift_reports_run
+from models_registry.services.drift_reports import drift_report_create, drift_reports_run
 from models_registry.services.promotion import (
     PromotionBlocked,
     model_alias_clear,
@@ -17,8 +17,9 @@ from models_registry.services.promotion import (
     promotion_gates,
 )
 from models_registry.services.retention import model_versions_retain
+from models_registry.services.scoring import model_version_load
 from models_registry.services.signals import shadow_signals_record, signals_generate
-from models_registry.services.training import model_version_load, model_version_train
+from models_registry.services.training import model_version_train
 
 __all__ = [
     "PromotionBlocked",

@@ -13,7 +13,7 @@ from common import clock
 from common.exceptions import ValidationFailed
 from marketdata.models import Instrument
 from marketdata.selectors import bar_history, instrument_list
-from models_registry import artifacts, datasets, features, training
+from models_registry import artifacts, classifier, dataset_files, features
 from models_registry.models import DatasetSnapshot, FeatureSet
 
 logger = structlog.get_logger(__name__)
@@ -29,7 +29,7 @@ def close_series(
     """Closes of trusted bars, oldest first, indexed by bar time.
 
     Rejected bars never reach the table, and the selector leaves out quarantined and
-    discarded ones, so only validated, non-quarantined bars enter features and datasets.
+    discarded ones, so only validated, non-quarantined bars enter features and dataset_files.
     """
     bars = bar_history(instrument_id=instrument.pk, timeframe=timeframe, until=until, limit=limit)
     return pd.Series(
@@ -93,19 +93,19 @@ def dataset_snapshot_build(
     """
     timeframe = timeframe or settings.MARKETDATA_TIMEFRAME
     feature_set = feature_set_register()
-    frame = training.build_dataset(_closes(symbols, timeframe, end))
+    frame = classifier.build_dataset(_closes(symbols, timeframe, end))
     if start is not None:
         frame = frame[frame["timestamp"] >= start]
     if frame.empty:
         raise ValidationFailed("No bars to train on in the requested range")
-    content_sha256 = datasets.content_sha256(frame)
+    content_sha256 = dataset_files.content_sha256(frame)
     existing = DatasetSnapshot.objects.filter(
         feature_set=feature_set, content_sha256=content_sha256
     ).first()
     if existing is not None:
         return existing
     path, file_sha256 = artifacts.put(
-        datasets.to_parquet_bytes(frame), kind="datasets", suffix=".parquet"
+        dataset_files.to_parquet_bytes(frame), kind="datasets", suffix=".parquet"
     )
     try:
         with transaction.atomic():
@@ -129,8 +129,10 @@ def dataset_snapshot_build(
 
 def dataset_frame_load(snapshot: DatasetSnapshot) -> pd.DataFrame:
     """The snapshot's rows, after checking the file's digest and the content's hash."""
-    frame = datasets.from_parquet_bytes(artifacts.get(snapshot.storage_path, snapshot.file_sha256))
-    if datasets.content_sha256(frame) != snapshot.content_sha256:
+    frame = dataset_files.from_parquet_bytes(
+        artifacts.get(snapshot.storage_path, snapshot.file_sha256)
+    )
+    if dataset_files.content_sha256(frame) != snapshot.content_sha256:
         raise ValidationFailed(f"{snapshot} content does not match its recorded hash")
     return frame
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import structlog
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from common import clock
@@ -25,12 +25,11 @@ from models_registry.selectors import (
     signal_outcomes,
 )
 from models_registry.services.datasets import dataset_frame_load, recent_feature_frame
-from models_registry.services.training import holdout_of, model_version_load, score
+from models_registry.services.scoring import holdout_of, model_version_load, score
 
 logger = structlog.get_logger(__name__)
 
 APPROVE_PERMISSION = "models_registry.approve_promotion"
-PROMOTE_PERMISSION = "models_registry.promote_model"
 
 
 class PromotionBlocked(ValidationFailed):
@@ -50,7 +49,7 @@ def _record(
     registered_model: RegisteredModel,
     action: str,
     reason: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     request_id: str,
     alias: str = "",
     model_version: ModelVersion | None = None,
@@ -120,7 +119,7 @@ def _point(alias: str, model_version: ModelVersion) -> ModelVersion | None:
 
 @transaction.atomic
 def model_version_bootstrap(
-    *, model_version: ModelVersion, actor: AbstractBaseUser | None = None, request_id: str = ""
+    *, model_version: ModelVersion, actor: User | None = None, request_id: str = ""
 ) -> ModelVersion:
     """Make the first champion of a model that has none (no champion to compare with).
 
@@ -150,7 +149,7 @@ def model_version_alias_set(
     *,
     model_version: ModelVersion,
     alias: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     reason: str,
     request_id: str = "",
 ) -> ModelAlias:
@@ -181,7 +180,7 @@ def model_alias_clear(
     *,
     registered_model: RegisteredModel,
     alias: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     reason: str,
     request_id: str = "",
 ) -> None:
@@ -211,7 +210,7 @@ def _trainer_id(model_version: ModelVersion) -> int | None:
 
 @transaction.atomic
 def model_version_approve(
-    *, model_version: ModelVersion, actor: AbstractBaseUser, reason: str, request_id: str = ""
+    *, model_version: ModelVersion, actor: User, reason: str, request_id: str = ""
 ) -> PromotionApproval:
     """Record a four-eyes approval: the approver holds the permission and did not train it."""
     reason = _require_reason(reason, "approve a promotion")
@@ -326,7 +325,7 @@ def promotion_gates(*, model_version: ModelVersion) -> list[gates.GateResult]:
 def model_version_promote(
     *,
     model_version: ModelVersion,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     reason: str = "",
     request_id: str = "",
 ) -> ModelVersion:
@@ -374,7 +373,7 @@ def model_version_rollback(
     *,
     registered_model: RegisteredModel,
     to_version: ModelVersion | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     reason: str = "",
     request_id: str = "",
 ) -> ModelVersion:

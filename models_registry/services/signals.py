@@ -14,7 +14,7 @@ from models_registry.features import WARMUP_BARS
 from models_registry.models import ModelVersion, Signal
 from models_registry.selectors import aliases_of, model_version_for_alias
 from models_registry.services.datasets import close_series
-from models_registry.services.training import model_version_load
+from models_registry.services.scoring import model_version_load
 
 logger = structlog.get_logger(__name__)
 

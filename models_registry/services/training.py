@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import structlog
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 
@@ -17,8 +17,7 @@ from common import clock
 from common.actors import actor_name
 from common.exceptions import ArtifactIntegrityError, ValidationFailed
 from common.numeric import NumberRefused, number_parse, range_spec
-from marketdata.timeframes import timeframe_delta
-from models_registry import artifacts, backtest, inference, training
+from models_registry import artifacts, classifier, inference
 from models_registry.choices import Alias, TrainingStatus
 from models_registry.features import FEATURE_NAMES
 from models_registry.models import (
@@ -30,6 +29,8 @@ from models_registry.models import (
 )
 from models_registry.selectors import model_version_for_alias
 from models_registry.services.datasets import dataset_frame_load, dataset_snapshot_build
+from models_registry.services.promotion import model_version_bootstrap
+from models_registry.services.scoring import model_version_load, score
 
 logger = structlog.get_logger(__name__)
 
@@ -97,43 +98,6 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def periods_per_year(timeframe: str) -> float:
-    """Bars in a trading year: 252 sessions of 6.5 hours for intraday, 252 days for daily."""
-    step = timeframe_delta(timeframe).total_seconds()
-    return 252.0 if step >= 86400 else 252 * 6.5 * 3600 / step
-
-
-def score(model: Any, rows: pd.DataFrame, timeframe: str) -> dict[str, float]:
-    """Classification metrics and the cost-aware backtest of ``model`` on ``rows``."""
-    result = backtest.run(
-        rows,
-        training.predict_up(model, rows),
-        cost_bps=settings.MODELS_BACKTEST_COST_BPS,
-        periods_per_year=periods_per_year(timeframe),
-    )
-    return {**training.evaluate(model, rows), **result.as_dict()}
-
-
-def model_version_load(model_version: ModelVersion) -> Any:
-    """The version's fitted model from the artifact store, integrity checked."""
-    return inference.load_verified(
-        model_version.artifact_path, model_version.artifact_sha256, artifacts.get
-    )
-
-
-def holdout_of(model_version: ModelVersion) -> pd.DataFrame | None:
-    """The exact hold-out rows the version was judged on (None for versions without lineage)."""
-    run = model_version.training_run
-    if run is None or run.dataset_snapshot is None:
-        return None
-    split = training.time_ordered_split(
-        dataset_frame_load(run.dataset_snapshot),
-        float(run.hyperparameters["holdout_fraction"]),
-        int(run.hyperparameters["embargo_bars"]),
-    )
-    return split.holdout
-
-
 def _champion_on(registered: RegisteredModel, holdout: pd.DataFrame, timeframe: str) -> dict:
     champion = model_version_for_alias(registered_model_id=registered.pk, alias=Alias.CHAMPION)
     if champion is None:
@@ -148,11 +112,11 @@ def _champion_on(registered: RegisteredModel, holdout: pd.DataFrame, timeframe: 
 def _fit_and_score(run: TrainingRun, frame: pd.DataFrame, params: dict) -> tuple[Any, dict, Any]:
     """Steps 2-5 of training: split with embargo, check, fit, score, walk forward."""
     timeframe = run.dataset_snapshot.timeframe  # type: ignore[union-attr]
-    split = training.time_ordered_split(frame, params["holdout_fraction"], params["embargo_bars"])
-    training.assert_no_lookahead(frame, split, params["embargo_bars"])
-    model = training.fit_baseline(split.train, seed=run.seed, regularisation=params["C"])
+    split = classifier.time_ordered_split(frame, params["holdout_fraction"], params["embargo_bars"])
+    classifier.assert_no_lookahead(frame, split, params["embargo_bars"])
+    model = classifier.fit_baseline(split.train, seed=run.seed, regularisation=params["C"])
     holdout = score(model, split.holdout, timeframe)
-    folds = training.walk_forward(
+    folds = classifier.walk_forward(
         frame,
         folds=settings.MODELS_WALK_FORWARD_FOLDS,
         embargo_bars=params["embargo_bars"],
@@ -236,7 +200,7 @@ def model_version_train(
     regularisation: float = 1.0,
     params: dict | None = None,
     promote: bool = False,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     request_id: str = "",
 ) -> ModelVersion:
     """Train a new version as a tracked run and register it.
@@ -257,7 +221,7 @@ def model_version_train(
     snapshot = dataset_snapshot_build(symbols=symbols, timeframe=timeframe)
     run = TrainingRun.objects.create(
         registered_model=registered,
-        family=training.ALGORITHM,
+        family=classifier.ALGORITHM,
         hyperparameters=params,
         seed=params["seed"],
         dataset_snapshot=snapshot,
@@ -279,7 +243,5 @@ def model_version_train(
     _finish(run, status=TrainingStatus.SUCCEEDED, metrics=metrics)
     logger.info("model_version_trained", model=model_name, version=version.version)
     if promote:
-        from models_registry.services.promotion import model_version_bootstrap
-
         model_version_bootstrap(model_version=version, actor=actor, request_id=request_id)
     return version

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from rest_framework import serializers
 
@@ -21,7 +22,9 @@ from risk.models import (
 
 
 class KillSwitchSerializer(serializers.ModelSerializer):
-    changed_by = serializers.StringRelatedField(allow_null=True)  # null until first changed
+    changed_by: serializers.StringRelatedField[Any] = serializers.StringRelatedField(
+        allow_null=True
+    )  # null until first changed
 
     class Meta:
         model = KillSwitch
@@ -73,7 +76,9 @@ class RiskLimitSerializer(serializers.ModelSerializer):
 
 
 class TemporaryLimitOverrideSerializer(serializers.ModelSerializer):
-    created_by = serializers.StringRelatedField(allow_null=True)
+    created_by: serializers.StringRelatedField[Any] = serializers.StringRelatedField(
+        allow_null=True
+    )
 
     class Meta:
         model = TemporaryLimitOverride
@@ -142,7 +147,7 @@ class RiskActionSerializer(serializers.ModelSerializer):
 class _LimitValueField(serializers.CharField):
     """A CharField that also takes the Decimal a JSON number becomes (DecimalJSONParser)."""
 
-    def to_internal_value(self, data: object) -> str:
+    def to_internal_value(self, data: Any) -> str:
         return super().to_internal_value(str(data) if isinstance(data, Decimal) else data)
 
 

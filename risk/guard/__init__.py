@@ -13,7 +13,8 @@ Inputs:
   decision records (rate limits, duplicates).
 
 Modules: ``model`` (data and reason codes), ``resolve`` (state and limits for one strategy
-and instrument), ``checks`` (the checks and ``evaluate``), ``trips`` (automatic trips).
+and instrument), ``checks`` (the checks and ``evaluate``), ``trip_detection`` (when the
+automatic trips fire).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ from risk.guard.resolve import (
     guard_state_resolve,
     limits_resolve,
 )
-from risk.guard.trips import (
+from risk.guard.trip_detection import (
     Trip,
     consecutive_losses,
     trips_detect,

@@ -29,11 +29,11 @@ from risk.services.kill_switch import kill_switch_engage, kill_switch_release_re
 from risk.services.limits import is_loosening, limit_change_request, limit_overrides_expire
 from risk.services.states import trading_state_halt, trading_state_set
 from risk.services.trips import (
-    _trips_check_safely,
-    _with_peak,
     equity_peak_observe,
     portfolio_observe,
+    portfolio_with_peak,
     strategy_trades_observe,
+    trips_check_safely,
 )
 
 logger = structlog.get_logger(__name__)
@@ -90,14 +90,14 @@ def order_intent_evaluate(
         # A savepoint: a database error while reading rolls back to here, so the rejection
         # can still be stored in the caller's transaction.
         with transaction.atomic():
-            portfolio = _with_peak(portfolio, now)
+            portfolio = portfolio_with_peak(portfolio, now)
             decision = _decide(intent, portfolio, market, now)
     except Exception as exc:  # fail closed on anything, not only database errors
         logger.exception("risk_state_unavailable", client_order_id=intent.client_order_id)
         decision = guard.fail_closed(f"risk state could not be read: {exc}")
     record = _decision_store(intent, decision, request_id, now)
     if not decision.reasons or decision.reasons[0].code != guard.STATE_UNAVAILABLE:
-        _trips_check_safely(portfolio, now)
+        trips_check_safely(portfolio, now)
     return record
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import structlog
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from common import clock
@@ -23,15 +23,20 @@ from risk.models import (
     TemporaryLimitOverride,
     TradingStateSetting,
 )
-from risk.services.common import PERM_APPROVE, _audit, _reason, _require
-from risk.services.kill_switch import _kill_switch_set
-from risk.services.limits import _limit_apply, _parse_value
-from risk.services.states import _state_apply
+from risk.services.common import (
+    PERM_APPROVE,
+    permission_require,
+    reason_require,
+    risk_action_record,
+)
+from risk.services.kill_switch import kill_switch_set
+from risk.services.limits import limit_apply, limit_value_parse
+from risk.services.states import trading_state_apply
 
 logger = structlog.get_logger(__name__)
 
 
-def _approvable(request: ChangeRequest, actor: AbstractBaseUser, now: datetime) -> None:
+def _approvable(request: ChangeRequest, actor: User, now: datetime) -> None:
     if request.status != ChangeRequestStatus.PENDING:
         raise ValidationFailed(f"Change request {request.pk} is already {request.status}")
     if request.expires_at <= now:
@@ -43,26 +48,26 @@ def _approvable(request: ChangeRequest, actor: AbstractBaseUser, now: datetime) 
 
 
 def _change_request_apply(
-    request: ChangeRequest, actor: AbstractBaseUser, reason: str, rid: str
+    request: ChangeRequest, actor: User, reason: str, rid: str
 ) -> KillSwitch | RiskLimit | TemporaryLimitOverride | TradingStateSetting:
     note = f"{request.reason} (approved: {reason})"
     if request.kind == ChangeRequestKind.KILL_SWITCH_RELEASE:
         if not KillSwitch.objects.filter(pk=KillSwitch.SINGLETON_ID, engaged=True).exists():
             raise ValidationFailed("The kill switch is no longer engaged")
-        return _kill_switch_set(engaged=False, actor=actor, reason=note, request_id=rid)
+        return kill_switch_set(engaged=False, actor=actor, reason=note, request_id=rid)
     payload = request.payload
     if request.kind == ChangeRequestKind.LIMIT_RAISE:
         expires = payload.get("expires_at")
         try:
-            value = _parse_value(payload["field"], payload["value"])
+            value = limit_value_parse(payload["field"], payload["value"])
         except ValidationFailed as refused:
-            # Filed before values were checked against the column (issue 14): refuse clearly
+            # A request filed before values were checked against the column: refuse clearly
             # rather than store a rounded value or fail on the database.
             raise ValidationFailed(
                 f"Change request {request.pk} cannot be applied: {refused}. "
                 "Reject it and file a new one."
             ) from None
-        return _limit_apply(
+        return limit_apply(
             scope=payload["scope"],
             key=payload["key"],
             field=payload["field"],
@@ -72,7 +77,7 @@ def _change_request_apply(
             reason=note,
             request_id=rid,
         )
-    return _state_apply(
+    return trading_state_apply(
         scope=payload["scope"],
         key=payload["key"],
         state=payload["state"],
@@ -84,13 +89,13 @@ def _change_request_apply(
 
 @transaction.atomic
 def change_request_approve(
-    *, actor: AbstractBaseUser, change_request_id: int, reason: str, request_id: str = ""
+    *, actor: User, change_request_id: int, reason: str, request_id: str = ""
 ) -> ChangeRequest:
     """Approve and apply a pending request: needs ``risk.approve_change`` (risk officer), a
     person other than the requester, and a request that has not expired."""
-    _require(actor, PERM_APPROVE)
+    permission_require(actor, PERM_APPROVE)
     person_require(actor, "Approving a change request")
-    reason = _reason(reason, "approve a change")
+    reason = reason_require(reason, "approve a change")
     request = ChangeRequest.objects.select_for_update().filter(pk=change_request_id).first()
     if request is None:
         raise NotFound(f"Unknown change request {change_request_id}")
@@ -102,22 +107,22 @@ def change_request_approve(
 
 @transaction.atomic
 def change_request_reject(
-    *, actor: AbstractBaseUser, change_request_id: int, reason: str, request_id: str = ""
+    *, actor: User, change_request_id: int, reason: str, request_id: str = ""
 ) -> ChangeRequest:
     """Turn a pending request down (a risk officer, or the requester withdrawing it)."""
-    reason = _reason(reason, "reject a change")
+    reason = reason_require(reason, "reject a change")
     request = ChangeRequest.objects.select_for_update().filter(pk=change_request_id).first()
     if request is None:
         raise NotFound(f"Unknown change request {change_request_id}")
     if request.requested_by_id != actor.pk:
-        _require(actor, PERM_APPROVE)
+        permission_require(actor, PERM_APPROVE)
     if request.status != ChangeRequestStatus.PENDING:
         raise ValidationFailed(f"Change request {request.pk} is already {request.status}")
     return _change_request_close(request, ChangeRequestStatus.REJECTED, actor, reason, request_id)
 
 
 def _change_request_close(
-    request: ChangeRequest, status: str, actor: AbstractBaseUser, reason: str, request_id: str
+    request: ChangeRequest, status: str, actor: User, reason: str, request_id: str
 ) -> ChangeRequest:
     request.status = status
     request.decided_by = actor
@@ -126,7 +131,7 @@ def _change_request_close(
     request.decision_request_id = request_id
     request.decided_at = clock.now()
     request.save()
-    _audit(
+    risk_action_record(
         f"{status}_{request.kind}",
         actor=actor,
         reason=reason,

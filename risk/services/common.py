@@ -10,7 +10,7 @@ from typing import Any
 
 import structlog
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from common import clock
 from common.actors import actor_name as actor_name_of
@@ -32,7 +32,7 @@ PERM_REQUEST = "risk.request_change"
 PERM_APPROVE = "risk.approve_change"
 
 
-def _require(actor: AbstractBaseUser | None, *perms: str) -> None:
+def permission_require(actor: User | None, *perms: str) -> None:
     """Refuse unless the actor holds one of ``perms``; ``None`` is the system (auto-trips)."""
     if actor is None:
         return
@@ -40,17 +40,17 @@ def _require(actor: AbstractBaseUser | None, *perms: str) -> None:
         raise PermissionRefused(f"You need the {' or '.join(perms)} permission.")
 
 
-def _reason(reason: str | None, what: str) -> str:
+def reason_require(reason: str | None, what: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(f"A reason is required to {what}")
     return reason
 
 
-def _audit(
+def risk_action_record(
     action: str,
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     reason: str,
     request_id: str,
     before: dict[str, Any],
@@ -70,18 +70,18 @@ def _audit(
     )
 
 
-def _json(value: Decimal | bool | None) -> str | bool | None:
+def json_value(value: Decimal | bool | None) -> str | bool | None:
     return str(value) if isinstance(value, Decimal) else value
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso_or_none(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _change_request_create(
+def change_request_create(
     *,
     kind: str,
-    actor: AbstractBaseUser,
+    actor: User,
     reason: str,
     request_id: str,
     payload: dict[str, Any],
@@ -101,7 +101,7 @@ def _change_request_create(
         requested_at=now,
         expires_at=now + timedelta(minutes=settings.RISK_CHANGE_REQUEST_TTL_MINUTES),
     )
-    _audit(
+    risk_action_record(
         f"request_{kind}",
         actor=actor,
         reason=reason,
@@ -123,7 +123,7 @@ class ChangeOutcome:
     after: dict[str, Any]
 
 
-def _validate_scope(scope: str, key: str) -> tuple[str, str]:
+def scope_validate(scope: str, key: str) -> tuple[str, str]:
     if scope not in Scope.values:
         raise ValidationFailed(f"Unknown scope {scope!r}: use one of {', '.join(Scope.values)}")
     key = (key or "").strip()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import structlog
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from common import clock
@@ -22,17 +22,17 @@ from risk.models import (
 from risk.services.common import (
     PERM_APPROVE,
     PERM_OPERATE,
-    _audit,
-    _change_request_create,
-    _reason,
-    _require,
+    change_request_create,
+    permission_require,
+    reason_require,
+    risk_action_record,
 )
 
 logger = structlog.get_logger(__name__)
 
 
-def _kill_switch_set(
-    *, engaged: bool, actor: AbstractBaseUser | None, reason: str, request_id: str
+def kill_switch_set(
+    *, engaged: bool, actor: User | None, reason: str, request_id: str
 ) -> KillSwitch:
     now = clock.now()
     switch, _ = KillSwitch.objects.select_for_update().get_or_create(pk=KillSwitch.SINGLETON_ID)
@@ -51,7 +51,7 @@ def _kill_switch_set(
         request_id=request_id,
         created_at=now,
     )
-    _audit(
+    risk_action_record(
         f"kill_switch_{action}",
         actor=actor,
         reason=reason,
@@ -67,7 +67,7 @@ def _kill_switch_set(
     return switch
 
 
-def _cancel_open_orders(reason: str) -> int:
+def open_orders_cancel(reason: str) -> int:
     """Run every registered kill switch handler; one failing does not stop the others.
 
     Runs after the halt committed (or inside the caller's transaction): cancelling must never
@@ -83,34 +83,30 @@ def _cancel_open_orders(reason: str) -> int:
     return cancelled
 
 
-def kill_switch_engage(
-    *, actor: AbstractBaseUser | None, reason: str, request_id: str = ""
-) -> KillSwitch:
+def kill_switch_engage(*, actor: User | None, reason: str, request_id: str = "") -> KillSwitch:
     """Halt every new order everywhere (global HALTED), then cancel every open order.
 
     One operator and a reason suffice. Cancels go through the handlers execution registered
     (``risk.hooks``), because risk imports no other app. Flattening positions is a separate,
     explicit action.
     """
-    _require(actor, PERM_OPERATE)
-    reason = _reason(reason, "engage or release the kill switch")
+    permission_require(actor, PERM_OPERATE)
+    reason = reason_require(reason, "engage or release the kill switch")
     with transaction.atomic():
-        switch = _kill_switch_set(engaged=True, actor=actor, reason=reason, request_id=request_id)
-    switch.orders_cancelled = _cancel_open_orders(reason)  # type: ignore[attr-defined]
+        switch = kill_switch_set(engaged=True, actor=actor, reason=reason, request_id=request_id)
+    switch.orders_cancelled = open_orders_cancel(reason)  # type: ignore[attr-defined]
     return switch
 
 
 @transaction.atomic
-def kill_switch_release_request(
-    *, actor: AbstractBaseUser, reason: str, request_id: str = ""
-) -> ChangeRequest:
+def kill_switch_release_request(*, actor: User, reason: str, request_id: str = "") -> ChangeRequest:
     """Ask for the kill switch to be released; a risk officer other than the requester must
     approve it (``change_request_approve``)."""
-    _require(actor, PERM_OPERATE, PERM_APPROVE)
-    reason = _reason(reason, "request a kill switch release")
+    permission_require(actor, PERM_OPERATE, PERM_APPROVE)
+    reason = reason_require(reason, "request a kill switch release")
     if not KillSwitch.objects.filter(pk=KillSwitch.SINGLETON_ID, engaged=True).exists():
         raise ValidationFailed("The kill switch is not engaged: there is nothing to release")
-    return _change_request_create(
+    return change_request_create(
         kind=ChangeRequestKind.KILL_SWITCH_RELEASE,
         actor=actor,
         reason=reason,

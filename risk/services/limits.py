@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import structlog
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from common import clock
@@ -31,12 +31,12 @@ from risk.selectors import (
 from risk.services.common import (
     PERM_REQUEST,
     ChangeOutcome,
-    _audit,
-    _change_request_create,
-    _json,
-    _reason,
-    _require,
-    _validate_scope,
+    change_request_create,
+    json_value,
+    permission_require,
+    reason_require,
+    risk_action_record,
+    scope_validate,
 )
 
 logger = structlog.get_logger(__name__)
@@ -46,7 +46,7 @@ HIGHER_IS_STRICTER = frozenset(
 )
 
 
-def _parse_value(field: str, raw: object) -> Decimal | bool | None:
+def limit_value_parse(field: str, raw: object) -> Decimal | bool | None:
     if field == "drawdown_halts":
         if raw in (None, ""):
             return None
@@ -91,7 +91,7 @@ def is_loosening(field: str, old: Decimal | bool | None, new: Decimal | bool | N
 
 def limit_change_request(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     scope: str,
     key: str,
     field: str,
@@ -106,10 +106,10 @@ def limit_change_request(
     Tightening applies at once; loosening (raising a cap, removing a limit) creates a change
     request that a risk officer other than the requester must approve.
     """
-    _require(actor, PERM_REQUEST)
-    reason = _reason(reason, "change a limit")
-    scope, key = _validate_scope(scope, key)
-    new = _parse_value(field, value)
+    permission_require(actor, PERM_REQUEST)
+    reason = reason_require(reason, "change a limit")
+    scope, key = scope_validate(scope, key)
+    new = limit_value_parse(field, value)
     now = clock.now()
     if expires_at is not None and expires_at <= now:
         raise ValidationFailed("expires_at must be in the future")
@@ -119,12 +119,12 @@ def limit_change_request(
             "scope": scope,
             "key": key,
             "field": field,
-            "value": _json(new),
+            "value": json_value(new),
             "expires_at": expires_at.isoformat() if expires_at else None,
         }
-        before = {"field": field, "value": _json(old)}
+        before = {"field": field, "value": json_value(old)}
         if is_loosening(field, old, new):
-            request = _change_request_create(
+            request = change_request_create(
                 kind=ChangeRequestKind.LIMIT_RAISE,
                 actor=actor,
                 reason=reason,
@@ -133,21 +133,21 @@ def limit_change_request(
                 before=before,
             )
             return ChangeOutcome(False, request, before, payload)
-        _limit_apply(
+        limit_apply(
             scope=scope, key=key, field=field, value=new, expires_at=expires_at,
             actor=actor, reason=reason, request_id=request_id,
         )  # fmt: skip
     return ChangeOutcome(True, None, before, payload)
 
 
-def _limit_apply(
+def limit_apply(
     *,
     scope: str,
     key: str,
     field: str,
     value: Decimal | bool | None,
     expires_at: datetime | None,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     reason: str,
     request_id: str,
 ) -> RiskLimit | TemporaryLimitOverride:
@@ -164,19 +164,19 @@ def _limit_apply(
         )
         before = getattr(target, field)
         setattr(target, field, value)
-        # Only the changed column: a neighbour stored before values were checked (issue 14)
-        # must not make every later change of the row fail.
+        # Only the changed column: a neighbour stored before values were checked against
+        # their column must not make every later change of the row fail.
         target.save(update_fields=[field, "updated_at"] if target.pk else None)
-    _audit(
+    risk_action_record(
         "limit_override" if expires_at else "limit_change",
         actor=actor,
         reason=reason,
         request_id=request_id,
-        before={"scope": scope, "key": key, field: _json(before)},
+        before={"scope": scope, "key": key, field: json_value(before)},
         after={
             "scope": scope,
             "key": key,
-            field: _json(value),
+            field: json_value(value),
             "expires_at": expires_at.isoformat() if expires_at else None,
         },
     )
@@ -197,12 +197,12 @@ def limit_overrides_expire() -> int:
         for override in expired:
             override.reverted_at = now
             override.save(update_fields=["reverted_at", "updated_at"])
-            _audit(
+            risk_action_record(
                 "limit_override_reverted",
                 actor=None,
                 reason=f"temporary override expired at {override.expires_at.isoformat()}",
                 request_id="",
-                before={override.field: _json(override.value), "scope": override.scope},
+                before={override.field: json_value(override.value), "scope": override.scope},
                 after={override.field: None, "scope": override.scope, "key": override.key},
             )
     return len(expired)

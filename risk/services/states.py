@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import structlog
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from common.exceptions import ValidationFailed
@@ -20,12 +20,12 @@ from risk.models import (
 from risk.services.common import (
     PERM_REQUEST,
     ChangeOutcome,
-    _audit,
-    _change_request_create,
-    _iso,
-    _reason,
-    _require,
-    _validate_scope,
+    change_request_create,
+    iso_or_none,
+    permission_require,
+    reason_require,
+    risk_action_record,
+    scope_validate,
 )
 
 logger = structlog.get_logger(__name__)
@@ -33,7 +33,7 @@ logger = structlog.get_logger(__name__)
 
 def trading_state_set(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     scope: str,
     key: str,
     state: str,
@@ -43,9 +43,9 @@ def trading_state_set(
     """Set a scope's trading state: tightening (towards HALTED) applies at once, loosening
     needs a risk officer's approval. The kill switch is released only through its own
     request, never by setting the global state."""
-    _require(actor, PERM_REQUEST)
-    reason = _reason(reason, "change a trading state")
-    scope, key = _validate_scope(scope, key)
+    permission_require(actor, PERM_REQUEST)
+    reason = reason_require(reason, "change a trading state")
+    scope, key = scope_validate(scope, key)
     if state not in TradingStateChoice.values:
         raise ValidationFailed(f"Unknown state {state!r}: use ACTIVE, REDUCING or HALTED")
     with transaction.atomic():
@@ -54,7 +54,7 @@ def trading_state_set(
         payload = {"scope": scope, "key": key, "state": state}
         before = {"scope": scope, "key": key, "state": old}
         if guard.TradingState[state] < guard.TradingState[old]:
-            request = _change_request_create(
+            request = change_request_create(
                 kind=ChangeRequestKind.STATE_LOOSEN,
                 actor=actor,
                 reason=reason,
@@ -63,36 +63,41 @@ def trading_state_set(
                 before=before,
             )
             return ChangeOutcome(False, request, before, payload)
-        _state_apply(
+        trading_state_apply(
             scope=scope, key=key, state=state, actor=actor, reason=reason, request_id=request_id
         )
     return ChangeOutcome(True, None, before, payload)
 
 
-def _state_apply(
+def trading_state_apply(
     *,
     scope: str,
     key: str,
     state: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     reason: str,
     request_id: str,
     cooldown_until: datetime | None = None,
     actor_name: str = "",
 ) -> TradingStateSetting:
     row, _ = TradingStateSetting.objects.select_for_update().get_or_create(scope=scope, key=key)
-    before = {"state": row.state, "cooldown_until": _iso(row.cooldown_until)}
+    before = {"state": row.state, "cooldown_until": iso_or_none(row.cooldown_until)}
     row.state, row.reason = state, reason
     if cooldown_until is not None:
         row.cooldown_until = cooldown_until
     row.save()
-    _audit(
+    risk_action_record(
         "trading_state_change" if cooldown_until is None else "strategy_cooldown",
         actor=actor,
         reason=reason,
         request_id=request_id,
         before={"scope": scope, "key": key, **before},
-        after={"scope": scope, "key": key, "state": state, "cooldown_until": _iso(cooldown_until)},
+        after={
+            "scope": scope,
+            "key": key,
+            "state": state,
+            "cooldown_until": iso_or_none(cooldown_until),
+        },
         actor_name=actor_name,
     )
     return row
@@ -107,13 +112,13 @@ def trading_state_halt(
     ``trading_state_set`` and four-eyes as usual. Idempotent: a scope already HALTED is left
     as it is (no second audit row). Returns whether the state changed.
     """
-    reason = _reason(reason, "halt trading")
-    scope, key = _validate_scope(scope, key)
+    reason = reason_require(reason, "halt trading")
+    scope, key = scope_validate(scope, key)
     with transaction.atomic():
         row = TradingStateSetting.objects.select_for_update().filter(scope=scope, key=key).first()
         if row is not None and row.state == TradingStateChoice.HALTED:
             return False
-        _state_apply(
+        trading_state_apply(
             scope=scope, key=key, state=TradingStateChoice.HALTED, actor=None, reason=reason,
             request_id=request_id, actor_name=actor_name,
         )  # fmt: skip

@@ -27,8 +27,8 @@ from risk.selectors import (
     global_limits,
     risk_state_get,
 )
-from risk.services.kill_switch import _cancel_open_orders, _kill_switch_set
-from risk.services.states import _state_apply
+from risk.services.kill_switch import kill_switch_set, open_orders_cancel
+from risk.services.states import trading_state_apply
 
 logger = structlog.get_logger(__name__)
 
@@ -47,7 +47,9 @@ def equity_peak_observe(*, equity: Decimal, now: datetime) -> Decimal:
     return peak.peak
 
 
-def _with_peak(portfolio: guard.PortfolioSnapshot, now: datetime) -> guard.PortfolioSnapshot:
+def portfolio_with_peak(
+    portfolio: guard.PortfolioSnapshot, now: datetime
+) -> guard.PortfolioSnapshot:
     if portfolio.equity is None or portfolio.peak_equity is not None:
         return portfolio
     return replace(portfolio, peak_equity=equity_peak_observe(equity=portfolio.equity, now=now))
@@ -88,15 +90,15 @@ def _trip_apply(trip: guard.Trip, risk: guard.RiskState, now: datetime) -> bool:
             if engaged:
                 return False
             _trip_record(trip, now)
-            _kill_switch_set(engaged=True, actor=None, reason=message, request_id="")
-        _cancel_open_orders(message)
+            kill_switch_set(engaged=True, actor=None, reason=message, request_id="")
+        open_orders_cancel(message)
         return True
     target = guard.TradingState.HALTED if trip.action == "halted" else guard.TradingState.REDUCING
     if risk.kill_switch_engaged or risk.global_state.in_force(now) >= target:
         return False
     with transaction.atomic():
         _trip_record(trip, now)
-        _state_apply(
+        trading_state_apply(
             scope=Scope.GLOBAL, key="", state=target.name, actor=None, reason=message,
             request_id="",
         )  # fmt: skip
@@ -108,7 +110,7 @@ def portfolio_observe(*, portfolio: guard.PortfolioSnapshot, warn: bool = True) 
     daily loss engages the kill switch; drawdown moves the desk to REDUCING (or HALTED when
     the global limits say ``drawdown_halts``). Returns the trips acted on."""
     now = clock.now()
-    portfolio = _with_peak(portfolio, now)
+    portfolio = portfolio_with_peak(portfolio, now)
     limits = global_limits(now=now)
     if limits is None:
         return []
@@ -128,7 +130,7 @@ def _daily_loss_watch(
         logger.warning("risk_warning", code=warning.code, message=warning.message)
 
 
-def _trips_check_safely(portfolio: guard.PortfolioSnapshot, now: datetime) -> None:
+def trips_check_safely(portfolio: guard.PortfolioSnapshot, now: datetime) -> None:
     try:
         # The decision already counted its own warning.
         portfolio_observe(portfolio=portfolio, warn=False)
@@ -169,7 +171,7 @@ def strategy_trades_observe(
     with transaction.atomic():
         record = _trip_record(trip, now)
         current = risk.strategy_states.get(strategy)
-        _state_apply(
+        trading_state_apply(
             scope=Scope.STRATEGY,
             key=strategy,
             state=current.state.name if current else TradingStateChoice.ACTIVE,

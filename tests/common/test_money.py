@@ -9,9 +9,7 @@ from hypothesis import strategies as st
 from common.money import (
     apply_bps,
     quantity_for_notional,
-    quantize_cash,
     quantize_price,
-    to_decimal,
 )
 
 notionals = st.decimals(min_value="0", max_value="1000000000", places=2)
@@ -81,31 +79,6 @@ def test_apply_bps_is_proportional_to_the_price(price, bps):
 
     assert moved - price == price * bps / Decimal(10000)
     assert (moved > price) == (bps > 0)
-
-
-def test_to_decimal_from_a_float_uses_its_shortest_repr_not_its_binary_expansion():
-    assert to_decimal(0.1) == Decimal("0.1")
-    assert to_decimal(0.1) != Decimal(0.1)  # noqa: RUF032 - the binary expansion on purpose
-    assert to_decimal(1.1) == Decimal("1.1")
-
-
-def test_to_decimal_keeps_ints_strings_and_decimals_exact():
-    exact = Decimal("12.345")
-
-    assert to_decimal(7) == Decimal("7")
-    assert to_decimal("0.30") == Decimal("0.30")
-    assert to_decimal(exact) is exact
-
-
-def test_to_decimal_rejects_text_that_is_not_a_number():
-    with pytest.raises(ArithmeticError):
-        to_decimal("twelve")
-
-
-def test_quantize_cash_rounds_half_to_even_at_cents():
-    assert quantize_cash(Decimal("0.125")) == Decimal("0.12")
-    assert quantize_cash(Decimal("0.135")) == Decimal("0.14")
-    assert quantize_cash(Decimal("-0.125")) == Decimal("-0.12")
 
 
 def test_quantize_price_keeps_six_decimal_places():

@@ -80,10 +80,10 @@ def test_breaks_cannot_be_edited_in_admin(client, desk_operator, open_break):
 
 def test_an_orders_page_shows_its_events(client, desk_operator, sent_order):
     from execution.services import order_update_apply
-    from execution.services.orders import _remote_update
+    from execution.services.orders import remote_order_update
 
     order, remote = sent_order()
-    order_update_apply(update=_remote_update(remote, source="stream"))
+    order_update_apply(update=remote_order_update(remote, source="stream"))
     desk_operator.is_superuser = True
     desk_operator.save()
     client.force_login(desk_operator)

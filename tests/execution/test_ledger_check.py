@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 from audit.models import AuditEvent
 from execution.models import Order, Position, ReconciliationBreak, ReconciliationRun
 from execution.services import ledger_check, order_update_apply, reconciliation_run
-from execution.services.orders import _remote_update
+from execution.services.orders import remote_order_update
 from risk.models import RiskAction, TradingStateSetting
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def traded(sent_order, memory_broker):
     def make(client_order_id="ord-1", *, side="buy", quantity="10", fills=(), symbol_index=0):
         order, remote = sent_order(client_order_id, side=side, quantity=quantity,
                                    symbol_index=symbol_index)  # fmt: skip
-        order_update_apply(update=_remote_update(remote, source="submit"))
+        order_update_apply(update=remote_order_update(remote, source="submit"))
         for fill_quantity, price in fills:
             order_update_apply(update=memory_broker.execute(client_order_id, fill_quantity, price))
         order.refresh_from_db()

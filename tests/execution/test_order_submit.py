@@ -137,7 +137,7 @@ def test_the_kill_switch_cancels_every_open_order_at_the_broker(submit, memory_b
 
 def test_a_cancel_lost_in_a_crash_is_asked_again_by_the_poll(sent_order, memory_broker):
     from execution.services import order_update_apply
-    from execution.services.orders import _local_update
+    from execution.services.orders import local_order_update
 
     order, remote = sent_order()
     order.broker_order_id = remote.broker_order_id
@@ -145,7 +145,7 @@ def test_a_cancel_lost_in_a_crash_is_asked_again_by_the_poll(sent_order, memory_
     order.save()
     # The kill switch claimed the order, then the process died before calling the broker.
     order_update_apply(
-        update=_local_update(order, "pending_cancel", source="kill_switch", event_id="claim")
+        update=local_order_update(order, "pending_cancel", source="kill_switch", event_id="claim")
     )
 
     order_updates_poll(broker=memory_broker)

@@ -10,7 +10,7 @@ from audit.models import AuditEvent
 from common.exceptions import PermissionRefused, ValidationFailed
 from execution.models import ReconciliationBreak, ReconciliationRun
 from execution.services import order_update_apply, reconciliation_break_resolve, reconciliation_run
-from execution.services.orders import _remote_update
+from execution.services.orders import remote_order_update
 from risk.models import RiskAction, TradingStateSetting
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def working(sent_order, memory_broker):
 
     def make(client_order_id="ord-1", **kwargs):
         order, remote = sent_order(client_order_id, **kwargs)
-        order_update_apply(update=_remote_update(remote, source="submit"))
+        order_update_apply(update=remote_order_update(remote, source="submit"))
         order.refresh_from_db()
         return order
 
@@ -112,7 +112,9 @@ def test_an_order_final_here_but_open_at_the_broker_is_a_status_break(
     settings.PAPER_ACCOUNT_CAPITAL = memory_broker.cash
     order = working()
     remote = memory_broker.order_by_client_id("ord-1")
-    order_update_apply(update=_remote_update(replace(remote, status="canceled"), source="stream"))
+    order_update_apply(
+        update=remote_order_update(replace(remote, status="canceled"), source="stream")
+    )
 
     reconciliation_run(broker=memory_broker)
 
@@ -175,9 +177,9 @@ def test_a_broker_failure_marks_the_run_failed_without_breaks(memory_broker, db)
 
 @pytest.fixture
 def resolver(django_user_model):
-    from tests.conftest import _user
+    from tests.conftest import user_with_permissions
 
-    return _user(django_user_model, "rosa", "execution.resolve_reconciliationbreak")
+    return user_with_permissions(django_user_model, "rosa", "execution.resolve_reconciliationbreak")
 
 
 def test_an_operator_resolves_a_break_with_a_reason_recorded_with_who_when_and_request(

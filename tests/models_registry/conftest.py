@@ -7,19 +7,19 @@ from decimal import Decimal
 import pytest
 
 from marketdata.models import Bar
-from tests.conftest import _user
+from tests.conftest import user_with_permissions
 
 
 @pytest.fixture
 def model_risk_officer(django_user_model):
     """Bob signs off promotions (approve_promotion) but did not train the models."""
-    return _user(django_user_model, "bob", "models_registry.approve_promotion")
+    return user_with_permissions(django_user_model, "bob", "models_registry.approve_promotion")
 
 
 @pytest.fixture
 def model_operator(django_user_model):
     """Dana promotes and rolls back models (promote_model), and trains them."""
-    user = _user(django_user_model, "dana", "models_registry.promote_model")
+    user = user_with_permissions(django_user_model, "dana", "models_registry.promote_model")
     user.is_staff = True
     user.save()
     return user

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 
 import joblib
 import numpy as np
@@ -9,16 +10,15 @@ import pytest
 
 from common.exceptions import ArtifactIntegrityError
 from models_registry import inference
+from models_registry.classifier import build_dataset, fit_baseline
 from models_registry.features import FEATURE_NAMES, WARMUP_BARS, compute_features
 from models_registry.inference import (
     ARTIFACT_FORMAT,
     Prediction,
-    file_sha256,
-    load_artifact,
+    artifact_bytes,
+    load_verified,
     predict_latest,
-    save_artifact,
 )
-from models_registry.training import build_dataset, fit_baseline
 
 
 def random_walk(n: int, seed: int = 0) -> pd.Series:
@@ -45,75 +45,59 @@ def unpickling_forbidden(monkeypatch):
     return calls
 
 
-def test_save_artifact_returns_the_sha256_of_the_written_file(tmp_path, model):
-    path = tmp_path / "nested" / "dir" / "model.joblib"
-
-    digest = save_artifact(model, path)
-
-    assert path.is_file()
-    assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert digest == file_sha256(path)
+def stored(data: bytes):
+    """A reader for ``load_verified`` serving ``data`` (the store's own digest check is
+    ``artifacts.get``'s, tested in test_artifacts.py), and the digest registered for it."""
+    return hashlib.sha256(data).hexdigest(), lambda name, sha256: data
 
 
-def test_an_artifact_round_trips_to_a_model_with_identical_predictions(tmp_path, model):
-    path = tmp_path / "model.joblib"
-    digest = save_artifact(model, path)
+def payload_bytes(payload: dict) -> bytes:
+    buffer = io.BytesIO()
+    joblib.dump(payload, buffer)
+    return buffer.getvalue()
+
+
+def test_an_artifact_round_trips_to_a_model_with_identical_predictions(model):
+    digest, read = stored(artifact_bytes(model))
     features = compute_features(random_walk(80, seed=9)).dropna().to_numpy()
 
-    loaded = load_artifact(path, digest)
+    loaded = load_verified("models/round-trip.joblib", digest, read)
 
     np.testing.assert_array_equal(loaded.predict_proba(features), model.predict_proba(features))
 
 
-def test_a_verified_artifact_is_loaded_once_and_then_reused(tmp_path, model):
-    path = tmp_path / "model.joblib"
-    digest = save_artifact(model, path)
+def test_a_verified_artifact_is_loaded_once_and_then_reused(model):
+    digest, read = stored(artifact_bytes(model))
 
-    assert load_artifact(path, digest) is load_artifact(path, digest)
+    first = load_verified("models/reused.joblib", digest, read)
+
+    assert load_verified("models/reused.joblib", digest, read) is first
 
 
-def test_a_wrong_sha256_is_refused_before_unpickling(tmp_path, model, unpickling_forbidden):
-    path = tmp_path / "model.joblib"
-    save_artifact(model, path)
+def test_bytes_that_do_not_hash_to_the_registered_sha256_are_never_unpickled(
+    model, unpickling_forbidden
+):
+    _, read = stored(artifact_bytes(model))
 
-    with pytest.raises(ArtifactIntegrityError, match="refusing to load"):
-        load_artifact(path, "0" * 64)
+    with pytest.raises(ArtifactIntegrityError, match="failed its sha256 check"):
+        load_verified("models/swapped.joblib", "0" * 64, read)
     assert unpickling_forbidden == []
 
 
-def test_a_tampered_artifact_is_refused_before_unpickling(tmp_path, model, unpickling_forbidden):
-    path = tmp_path / "model.joblib"
-    digest = save_artifact(model, path)
-    tampered = bytearray(path.read_bytes())
-    tampered[len(tampered) // 2] ^= 0xFF
-    path.write_bytes(bytes(tampered))
-
-    with pytest.raises(ArtifactIntegrityError, match="has sha256"):
-        load_artifact(path, digest)
-    assert unpickling_forbidden == []
-
-
-def test_a_missing_artifact_is_an_integrity_error(tmp_path):
-    with pytest.raises(ArtifactIntegrityError, match="missing"):
-        load_artifact(tmp_path / "gone.joblib", "0" * 64)
-
-
-def test_an_artifact_built_for_other_features_is_refused(tmp_path, model):
-    path = tmp_path / "old.joblib"
+def test_an_artifact_built_for_other_features_is_refused(model):
     payload = {"format": ARTIFACT_FORMAT, "feature_names": ["log_return_1"], "model": model}
-    joblib.dump(payload, path)
+    digest, read = stored(payload_bytes(payload))
 
     with pytest.raises(ArtifactIntegrityError, match="other features"):
-        load_artifact(path, file_sha256(path))
+        load_verified("models/old.joblib", digest, read)
 
 
-def test_an_artifact_of_another_format_is_refused(tmp_path, model):
-    path = tmp_path / "future.joblib"
+def test_an_artifact_of_another_format_is_refused(model):
     payload = {"format": ARTIFACT_FORMAT + 1, "feature_names": list(FEATURE_NAMES), "model": model}
-    joblib.dump(payload, path)
+    digest, read = stored(payload_bytes(payload))
 
     with pytest.raises(ArtifactIntegrityError, match="other features"):
-        load_artifact(path, file_sha256(path))
+        load_verified("models/future.joblib", digest, read)
 
 
 def test_predict_latest_returns_none_while_history_is_shorter_than_the_warm_up(model):

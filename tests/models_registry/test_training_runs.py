@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from common.exceptions import ValidationFailed
 from marketdata.models import Instrument
-from models_registry import features, training
+from models_registry import classifier, features
 from models_registry.features import FEATURE_NAMES, compute_features
 from models_registry.inference import predict_latest
 from models_registry.models import DatasetSnapshot, FeatureSet, TrainingRun
@@ -24,7 +24,7 @@ from models_registry.services import (
     model_version_train,
 )
 from models_registry.services.datasets import close_series
-from models_registry.services.training import score
+from models_registry.services.scoring import score
 
 pytestmark = pytest.mark.django_db
 
@@ -99,13 +99,13 @@ def test_unknown_hyperparameters_are_refused(history):
 def test_a_leaky_split_is_refused_before_fitting():
     index = pd.date_range("2024-03-04 14:30", periods=300, freq="1min", tz="UTC")
     frame = pd.DataFrame({"timestamp": index, "label": 1.0})
-    split = training.time_ordered_split(frame, 0.2, embargo_bars=0)
+    split = classifier.time_ordered_split(frame, 0.2, embargo_bars=0)
 
     with pytest.raises(ValidationFailed, match="Look-ahead"):
-        training.assert_no_lookahead(frame, split, embargo_bars=3)
-    overlapping = training.Split(train=frame, holdout=frame.tail(50))
+        classifier.assert_no_lookahead(frame, split, embargo_bars=3)
+    overlapping = classifier.Split(train=frame, holdout=frame.tail(50))
     with pytest.raises(ValidationFailed, match="at or after the hold-out start"):
-        training.assert_no_lookahead(frame, overlapping, embargo_bars=0)
+        classifier.assert_no_lookahead(frame, overlapping, embargo_bars=0)
 
 
 def test_a_model_trained_with_planted_future_information_is_blocked_as_look_ahead(
@@ -117,8 +117,8 @@ def test_a_model_trained_with_planted_future_information_is_blocked_as_look_ahea
     version = model_version_train(model_name="baseline-direction")
     frame = dataset_frame_load(version.training_run.dataset_snapshot)
     frame["log_return_1"] = frame["label"] * 2 - 1  # the future, disguised as a feature
-    split = training.time_ordered_split(frame, 0.2, 5)
-    leaky = score(training.fit_baseline(split.train, seed=0), split.holdout, "1m")
+    split = classifier.time_ordered_split(frame, 0.2, 5)
+    leaky = score(classifier.fit_baseline(split.train, seed=0), split.holdout, "1m")
 
     evidence = PromotionEvidence(leaky, None, 0.0, False, 0, None, "bob")
     limits = GateThresholds(0.02, 0.5, 0.75, 0.8, 1.0, 0, 0.5, True)
@@ -142,7 +142,9 @@ def test_training_and_serving_compute_identical_features_for_the_same_bar(histor
     )
     model = model_version_load(version)
     prediction = predict_latest(model, close[close.index <= newest_training_bar])
-    assert prediction.probability_up == pytest.approx(training.predict_up(model, trained)[0], abs=0)
+    assert prediction.probability_up == pytest.approx(
+        classifier.predict_up(model, trained)[0], abs=0
+    )
 
 
 def test_a_dataset_snapshot_is_stored_once_under_its_hash_and_is_immutable(history, artifact_dir):

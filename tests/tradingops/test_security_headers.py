@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_settings import GOOD_ENV, _manage
+from tests.test_settings import GOOD_ENV, manage_in_production
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ def test_production_settings_set_hsts_secure_cookies_and_require_2fa():
         "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURITY_REQUIRE_2FA, s.METRICS_PUBLIC)"
     )
 
-    result = _manage("shell", "-c", script, **GOOD_ENV)
+    result = manage_in_production("shell", "-c", script, **GOOD_ENV)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-5:] == ["31536000", "True", "True", "True", "False"]

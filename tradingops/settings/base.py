@@ -250,7 +250,7 @@ if EMBEDDED_BROKER:
         "store_processed": False,
     }
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # kombu's, except that losing Redis mid-task no longer stops the worker (its docstring).
+    # kombu's, except that losing Redis mid-task does not stop the worker (its docstring).
     CELERY_BROKER_TRANSPORT = "tradingops.redis_broker:Transport"
     # kombu's own checks of its BRPOP and pub/sub connections run every health_check_interval.
     CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_CLIENT_OPTIONS)
@@ -278,9 +278,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# SIGTERM stops a worker in seconds without losing a task (issue 14 §7). Every launcher starts
+# SIGTERM stops a worker in seconds without losing a task. Every launcher starts
 # the worker with REMAP_SIGTERM=SIGQUIT (Procfiles, docker/start/worker, the soak stack): a
-# process manager that signals the whole process group (honcho, systemd) no longer kills the
+# process manager that signals the whole process group (honcho, systemd) does not kill the
 # pool children outright (one killed while it held the pool's queue lock hung the worker's
 # exit until honcho sent SIGKILL, and the task it had claimed was lost); the worker lets a
 # running task finish for this many seconds, then stops it and puts its message back (acks

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 
 from audit.services import audit_events_prune
@@ -12,7 +14,7 @@ class Command(AuditedCommand):
         "the rest of the chain verifiable. Nothing inside the retention period is touched."
     )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         count = audit_events_prune()
         self.stdout.write(
             f"Pruned {count} audit events older than {settings.AUDIT_RETENTION_DAYS} days"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import CommandError
 
 from audit.services import audit_chain_verify
@@ -9,7 +11,7 @@ from common.actors import AuditedCommand
 class Command(AuditedCommand):
     help = "Verify the audit hash chain; exits non-zero and names the first broken link."
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         result = audit_chain_verify()
         if not result.valid:
             raise CommandError(

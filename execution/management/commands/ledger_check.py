@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
             "--json", action="store_true", help="end with one JSON object on the last line"
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         report = ledger_check().as_dict()
         for item in report["breaks"]:
             self.stdout.write(

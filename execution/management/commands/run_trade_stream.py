@@ -13,6 +13,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, multiprocess, start_h
 
 from common.numeric import column_argument, range_spec
 from execution.brokers.alpaca_stream import trade_stream_build, trade_stream_run, trade_stream_stop
+from execution.services import order_update_apply
 
 
 class Command(BaseCommand):
@@ -37,7 +38,7 @@ class Command(BaseCommand):
             raise CommandError("ALPACA_API_KEY_ID and ALPACA_API_SECRET_KEY must be set")
         if options["metrics_port"]:
             self._serve_metrics(options["metrics_port"])
-        stream = trade_stream_build(url=options["url"])
+        stream = trade_stream_build(url=options["url"], apply=order_update_apply)
         stop = threading.Event()
 
         def _shutdown(signum: int, frame: object) -> None:

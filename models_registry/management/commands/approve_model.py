@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
@@ -31,10 +32,10 @@ class Command(ActorCommand):
         )
         parser.add_argument("--reason", required=True)
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             approval = model_version_approve(
-                model_version=version_of(str(options["strategy"]), int(options["number"])),  # type: ignore[call-overload]
+                model_version=version_of(str(options["strategy"]), int(options["number"])),
                 actor=self.actor.user,
                 reason=str(options["reason"]),
                 request_id=self.actor.request_id,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
@@ -16,7 +17,7 @@ class Command(AuditedCommand):
         parser.add_argument("--symbols", nargs="*", help="only these symbols")
         parser.add_argument("--timeframe", help="bar timeframe (default MARKETDATA_TIMEFRAME)")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             snapshot = dataset_snapshot_build(
                 symbols=options["symbols"] or None, timeframe=options["timeframe"] or None

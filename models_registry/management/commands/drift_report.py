@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 from django.core.management.base import CommandError, CommandParser
@@ -39,7 +40,7 @@ class Command(AuditedCommand):
         parser.add_argument("--strategy", help="report on this strategy's champion and store it")
         parser.add_argument("--json", action="store_true", help="print JSON (the default format)")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["strategy"]:
             self._stored(str(options["strategy"]))
             return

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
@@ -30,9 +31,9 @@ class Command(ActorCommand):
         parser.add_argument("--check", action="store_true", help="show the gates, change nothing")
         add_reason(parser)
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
-            version = version_of(str(options["strategy"]), int(options["number"]))  # type: ignore[call-overload]
+            version = version_of(str(options["strategy"]), int(options["number"]))
             if options["check"]:
                 gates = [g.as_dict() for g in promotion_gates(model_version=version)]
                 self.stdout.write(json.dumps({"model_version": str(version), "gates": gates}))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
@@ -25,10 +26,10 @@ class Command(ActorCommand):
         parser.add_argument("--to", type=version_argument("--to"), help="version number to restore")
         add_reason(parser)
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         strategy = str(options["strategy"])
         try:
-            target = version_of(strategy, int(options["to"])) if options["to"] is not None else None  # type: ignore[call-overload]
+            target = version_of(strategy, int(options["to"])) if options["to"] is not None else None
             restored = model_version_rollback(
                 registered_model=model_for(strategy),
                 to_version=target,

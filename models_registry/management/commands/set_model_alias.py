@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
@@ -30,7 +31,7 @@ class Command(ActorCommand):
         target.add_argument("--clear", action="store_true")
         add_reason(parser)
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         strategy, alias = str(options["strategy"]), str(options["alias"])
         reason = str(options["reason"] or f"set {alias}")
         who, request_id = self.actor.user, self.actor.request_id
@@ -45,7 +46,7 @@ class Command(ActorCommand):
                 )
                 self.stdout.write(json.dumps({"cleared": alias}))
                 return
-            version = version_of(strategy, int(options["number"]))  # type: ignore[call-overload]
+            version = version_of(strategy, int(options["number"]))
             model_version_alias_set(
                 model_version=version, alias=alias, actor=who, reason=reason, request_id=request_id
             )

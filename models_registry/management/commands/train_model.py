@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
@@ -32,7 +33,7 @@ class Command(ActorCommand):
         )
         parser.add_argument("--seed", type=column_argument(training_seed_spec("--seed")), default=0)
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             params = json.loads(str(options["params"])) if options["params"] else None
         except json.JSONDecodeError as exc:
@@ -48,8 +49,8 @@ class Command(ActorCommand):
             version = model_version_train(
                 model_name=name,
                 symbols=options["symbols"] or None,
-                holdout_fraction=options["holdout_fraction"],  # type: ignore[arg-type]
-                seed=int(options["seed"]),  # type: ignore[call-overload]
+                holdout_fraction=options["holdout_fraction"],
+                seed=int(options["seed"]),
                 params=params,
                 actor=self.actor.user,
                 request_id=self.actor.request_id,
@@ -66,7 +67,9 @@ class Command(ActorCommand):
                     "champion": "champion" in aliases_of(model_version=version),
                     "artifact_sha256": version.artifact_sha256,
                     "training_run": run.pk if run else None,
-                    "dataset_sha256": run.dataset_snapshot.content_sha256 if run else None,
+                    "dataset_sha256": run.dataset_snapshot.content_sha256
+                    if run and run.dataset_snapshot
+                    else None,
                     "metrics": version.metrics,
                     "champion_on_same_holdout": run.metrics.get("champion_holdout")
                     if run

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from risk.choices import ChangeRequestKind
 from risk.models import LIMIT_FIELDS, LIMIT_UNITS, ChangeRequest, RiskLimit
-from risk.services.common import _change_request_create
+from risk.services.common import change_request_create
 
 pytestmark = pytest.mark.django_db
 CHANGE = "/api/v1/risk/limits/change/"
@@ -84,7 +84,7 @@ def test_a_pending_raise_the_column_cannot_hold_is_refused_on_approval_and_can_b
 ):
     """A request filed before values were checked (the bug stored 1e30 as a pending raise)."""
     payload = {"scope": "global", "key": "", "field": "max_order_notional", "value": "1E+30"}
-    change = _change_request_create(
+    change = change_request_create(
         kind=ChangeRequestKind.LIMIT_RAISE,
         actor=desk_operator,
         reason="filed before the fix",

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models_registry import datasets
-from models_registry.training import build_dataset
+from models_registry import dataset_files
+from models_registry.classifier import build_dataset
 
 
 def random_walk(n: int, seed: int) -> pd.Series:
@@ -24,23 +24,23 @@ def frame() -> pd.DataFrame:
 
 
 def test_the_same_data_gives_the_same_hash(frame):
-    assert datasets.content_sha256(frame) == datasets.content_sha256(frame.copy())
+    assert dataset_files.content_sha256(frame) == dataset_files.content_sha256(frame.copy())
 
 
 def test_the_hash_does_not_depend_on_row_order_or_extra_columns(frame):
     shuffled = frame.sample(frac=1.0, random_state=3).assign(extra=1.0)
 
-    assert datasets.content_sha256(shuffled) == datasets.content_sha256(frame)
+    assert dataset_files.content_sha256(shuffled) == dataset_files.content_sha256(frame)
 
 
 @settings(max_examples=25, deadline=None)
-@given(row=st.integers(min_value=0), column=st.sampled_from(datasets.COLUMNS[2:]))
+@given(row=st.integers(min_value=0), column=st.sampled_from(dataset_files.COLUMNS[2:]))
 def test_one_changed_value_changes_the_hash(frame, row, column):
     changed = frame.copy()
     position = row % len(changed)
     changed.iloc[position, changed.columns.get_loc(column)] += 1e-9
 
-    assert datasets.content_sha256(changed) != datasets.content_sha256(frame)
+    assert dataset_files.content_sha256(changed) != dataset_files.content_sha256(frame)
 
 
 def test_a_changed_symbol_or_timestamp_changes_the_hash(frame):
@@ -49,17 +49,17 @@ def test_a_changed_symbol_or_timestamp_changes_the_hash(frame):
     moved = frame.copy()
     moved.iloc[0, moved.columns.get_loc("timestamp")] += pd.Timedelta(seconds=1)
 
-    digests = {datasets.content_sha256(f) for f in (frame, renamed, moved)}
+    digests = {dataset_files.content_sha256(f) for f in (frame, renamed, moved)}
 
     assert len(digests) == 3
 
 
 def test_a_dropped_row_changes_the_hash(frame):
-    assert datasets.content_sha256(frame.iloc[1:]) != datasets.content_sha256(frame)
+    assert dataset_files.content_sha256(frame.iloc[1:]) != dataset_files.content_sha256(frame)
 
 
 def test_parquet_round_trip_keeps_the_content_hash(frame):
-    restored = datasets.from_parquet_bytes(datasets.to_parquet_bytes(frame))
+    restored = dataset_files.from_parquet_bytes(dataset_files.to_parquet_bytes(frame))
 
-    assert datasets.content_sha256(restored) == datasets.content_sha256(frame)
-    assert list(restored.columns) == list(datasets.COLUMNS)
+    assert dataset_files.content_sha256(restored) == dataset_files.content_sha256(frame)
+    assert list(restored.columns) == list(dataset_files.COLUMNS)

@@ -23,7 +23,7 @@ from execution import ledger
 from execution.choices import BreakKind, BreakStatus
 from execution.models import Order, ReconciliationBreak, ReconciliationRun, Strategy
 from execution.selectors import account_cash, ledger_order_facts, ledger_position_facts
-from execution.services.reconciliation import BreakDraft, _break_record, _policy_apply
+from execution.services.reconciliation import BreakDraft, break_policy_apply, break_record
 
 logger = structlog.get_logger(__name__)
 ACTOR = "ledger_check"
@@ -69,14 +69,14 @@ def ledger_check(*, request_id: str = "") -> LedgerReport:
         orders, positions, cash, cash_tolerance=settings.RECONCILIATION_CASH_TOLERANCE
     )
     drafts = _drafts(found)
-    new = [record for draft in drafts if (record := _break_record(run, draft))]
+    new = [record for draft in drafts if (record := break_record(run, draft))]
     resolved = _resolve_cleared({draft.fingerprint for draft in drafts}, run)
     run.orders_checked, run.positions_checked = len(orders), len(positions)
     run.breaks_found, run.succeeded, run.finished_at = len(found), True, clock.now()
     run.save()
     if settings.RECONCILIATION_POLICY == "halt":
         for record in new:
-            _policy_apply(record, actor_name=ACTOR)
+            break_policy_apply(record, actor_name=ACTOR)
     logger.info(
         "ledger_checked", breaks=len(found), new=len(new), resolved=resolved,
         orders=len(orders), positions=len(positions), request_id=run.request_id,

@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common.exceptions import ValidationFailed
-from models_registry.features import FEATURE_NAMES, WARMUP_BARS
-from models_registry.training import (
+from models_registry.classifier import (
     MIN_HOLDOUT_ROWS,
     MIN_TRAIN_ROWS,
     build_dataset,
@@ -18,6 +17,7 @@ from models_registry.training import (
     fit_baseline,
     time_ordered_split,
 )
+from models_registry.features import FEATURE_NAMES, WARMUP_BARS
 
 METRIC_KEYS = {
     "accuracy",

@@ -7,13 +7,13 @@ import structlog
 from django.conf import settings
 
 from common import clock
-from models_registry import drift, metrics, training
+from models_registry import classifier, drift, metrics
 from models_registry.choices import DriftStatus
 from models_registry.models import DriftReport, ModelVersion, RegisteredModel, Signal
 from models_registry.selectors import model_version_champion, signal_outcomes
 from models_registry.services.datasets import dataset_frame_load, recent_feature_frame
 from models_registry.services.promotion import drift_thresholds
-from models_registry.services.training import holdout_of, model_version_load
+from models_registry.services.scoring import holdout_of, model_version_load
 
 logger = structlog.get_logger(__name__)
 
@@ -30,7 +30,7 @@ def _confidence_drift(model_version: ModelVersion, limits: drift.DriftThresholds
     # PSI and KS on a handful of signals say nothing: wait for a meaningful sample.
     if holdout is None or len(live) < settings.MODELS_DRIFT_MIN_SAMPLES:
         return {}
-    proba = training.predict_up(model_version_load(model_version), holdout)
+    proba = classifier.predict_up(model_version_load(model_version), holdout)
     reference = np.maximum(proba, 1.0 - proba)
     return drift.confidence_drift(reference, live, limits).as_dict()
 
