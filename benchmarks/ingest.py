@@ -11,7 +11,7 @@
 - ``validate_1m_bars_s``: reading 1,000,000 bars from a CSV file and running every rejection
   and quarantine rule over them (``marketdata.bulk``).
 
-Targets (issue 4): under 2 s per cycle on a 2-core machine, under 10 s for a million bars.
+Targets: under 2 s per cycle on a 2-core machine, under 10 s for a million bars.
 The keys name the full size; ``instruments``, ``cycles`` and ``validated_bars`` say what ran.
 Knobs: BENCH_INSTRUMENTS, BENCH_CYCLES, BENCH_HISTORY_BARS, BENCH_VALIDATE_BARS (BENCH_SMOKE=1:
 tiny).

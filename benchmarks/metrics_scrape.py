@@ -49,7 +49,7 @@ def _seed(now: datetime) -> None:
     from execution.models import Position, Strategy
     from marketdata.models import Bar, Instrument
     from models_registry.models import RegisteredModel
-    from operations.services import periodic_tasks_setup
+    from operations.schedule import periodic_tasks_setup
 
     instruments = Instrument.objects.bulk_create(
         Instrument(symbol=f"S{i:04d}") for i in range(INSTRUMENTS)

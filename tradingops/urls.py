@@ -14,7 +14,7 @@ from monitoring.views import (
     metrics,
     oncall_dashboard,
 )
-from operations.views import runbook_index, runbook_page
+from operations.runbook_pages import runbook_index, runbook_page
 
 urlpatterns = [
     path("admin/oncall/", oncall_dashboard, name="oncall-dashboard"),

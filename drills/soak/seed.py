@@ -24,7 +24,7 @@ from models_registry.services import (
     model_version_promote,
     model_version_train,
 )
-from operations.services import periodic_tasks_setup
+from operations.schedule import periodic_tasks_setup
 from risk.choices import Scope
 from risk.models import RiskLimit
 from risk.selectors import risk_limit_get

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from common.api_permissions import HoldsAnyPermission
 from operations.api.serializers import RunPeriodicTaskInput, RunPeriodicTaskOutput
-from operations.services import periodic_task_run_now
+from operations.schedule import periodic_task_run_now
 
 
 class RunPeriodicTaskView(APIView):

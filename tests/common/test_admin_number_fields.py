@@ -1,4 +1,4 @@
-"""Issue 14 §2 in admin: every form field taking a number (strategy notional and confidence,
+"""In admin, every form field taking a number (strategy notional and confidence,
 instrument lot size, an API token's lifetime) refuses what its column or service cannot take
 with an error on that field, on both databases; never a 500 and never a rounded value."""
 

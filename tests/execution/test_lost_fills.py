@@ -1,4 +1,4 @@
-"""The lost fills of issue 14: orders closed as filled with no fill behind them.
+"""Lost fills: orders closed as filled with no fill behind them.
 
 Root cause: the poll reads the account's fills (step 2) and then each working order's state
 (step 3). With the in-process paper broker an order is filled once its instrument's next bar

@@ -9,7 +9,7 @@ from django_celery_beat.models import PeriodicTask
 
 from execution.models import Order, ReconciliationBreak
 from execution.tasks import ledger_check_task
-from operations.services import periodic_tasks_setup
+from operations.schedule import periodic_tasks_setup
 from tests.execution.factories import StrategyFactory
 
 pytestmark = [

@@ -8,11 +8,11 @@ started again empty. Orders sent afterwards must be consumed and rejected for th
 neither "state unavailable" (a version store that stays unreadable) nor approved (a worker
 still trusting the state it cached before the restart).
 
-Redis goes away while a task (acknowledged late) is still running, which used to stop the
-worker as it closed its channel (tradingops/redis_broker.py). Meanwhile every database
+Redis goes away while a task (acknowledged late) is still running, which must not stop the
+worker as it closes its channel (tradingops/redis_broker.py). Meanwhile every database
 connection of the worker is dropped (a database restart, as the worker sees it), and a message
 arrives expired afterwards: the worker's main process records it as revoked on its dropped
-connection, which used to stop the worker too (tradingops/results.py).
+connection, which must not stop the worker either (tradingops/results.py).
 
 It needs PostgreSQL: a worker process cannot share pytest's in-memory SQLite test database.
 """

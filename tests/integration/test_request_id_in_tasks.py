@@ -6,7 +6,7 @@ import pytest
 from celery.result import AsyncResult
 from django.contrib.auth.models import Permission
 
-from operations.services import periodic_tasks_setup
+from operations.schedule import periodic_tasks_setup
 
 pytestmark = [
     pytest.mark.celery_worker,

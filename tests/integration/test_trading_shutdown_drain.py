@@ -20,7 +20,7 @@ from django_celery_beat.models import PeriodicTask
 
 from operations.lifecycle import trading_shutdown
 from operations.models import TradingLifecycleEvent
-from operations.services import periodic_tasks_setup
+from operations.schedule import periodic_tasks_setup
 from tradingops.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""Hyperparameters are checked before a training run is written (issue 14 §2): a seed the
+"""Hyperparameters are checked before a training run is written: a seed the
 TrainingRun column cannot hold, a NaN regularisation or a hold-out of 0 is refused with its
 name, never a failed run ending in a database or scikit-learn traceback."""
 

@@ -7,7 +7,7 @@ import pytest
 from django_celery_results.models import TaskResult
 
 from operations.readiness import check_run
-from operations.services import periodic_tasks_setup
+from operations.schedule import periodic_tasks_setup
 
 pytestmark = pytest.mark.django_db
 

@@ -54,7 +54,7 @@ def test_health_endpoints_refuse_other_methods(client):
 
 def test_metrics_show_the_loop_state_read_from_the_database(client, strategy, operator, settings):
     from execution.services import trading_cycle_run
-    from operations.services import periodic_tasks_setup
+    from operations.schedule import periodic_tasks_setup
     from risk.services import kill_switch_engage
 
     trading_cycle_run()
@@ -84,7 +84,7 @@ def test_detailed_health_needs_staff_or_the_monitoring_token(client, settings):
 
 
 def test_health_scheduler_lists_each_task_with_its_state(client, operator):
-    from operations.services import periodic_tasks_setup
+    from operations.schedule import periodic_tasks_setup
 
     periodic_tasks_setup()
     client.force_login(operator)
@@ -115,7 +115,7 @@ def test_health_scheduler_lists_each_task_with_its_state(client, operator):
 def test_a_down_task_makes_health_503_naming_it(client, operator):
     from django_celery_results.models import TaskResult
 
-    from operations.services import periodic_tasks_setup
+    from operations.schedule import periodic_tasks_setup
 
     periodic_tasks_setup()
     for n in range(2):

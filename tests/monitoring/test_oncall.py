@@ -10,7 +10,7 @@ URL = "/admin/oncall/"
 
 def test_staff_see_every_section_of_the_oncall_page(client, operator, strategy):
     from execution.services import trading_cycle_run
-    from operations.services import periodic_tasks_setup
+    from operations.schedule import periodic_tasks_setup
 
     trading_cycle_run()
     periodic_tasks_setup()

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from execution.models import Order
 from execution.services import trading_cycle_run
-from operations.services import periodic_tasks_setup
+from operations.schedule import periodic_tasks_setup
 from risk.services import kill_switch_engage
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Issue 14 §2 for management commands: a number an option cannot take is a usage error
+"""For management commands, a number an option cannot take is a usage error
 (exit 2, the option named in the message), never a traceback from deep inside the command
 (an OverflowError, a DataError, a lookup of version 0) and never a silently rounded value."""
 

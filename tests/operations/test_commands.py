@@ -9,7 +9,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from execution.models import Strategy
 from execution.services import trading_cycle_run
-from operations.services import periodic_tasks_setup
+from operations.schedule import periodic_tasks_setup
 from risk.models import RiskDecision
 
 pytestmark = pytest.mark.django_db
@@ -55,9 +55,9 @@ def test_seed_builds_the_demo_and_prints_the_generated_password_once(capsys, mon
 
 def test_seed_leaves_no_price_stale_however_long_the_model_took_to_train(monkeypatch, frozen_clock):
     from marketdata.selectors import instruments_staleness
-    from operations import services as operations_services
+    from operations import seed as operations_seed
 
-    train = operations_services.model_version_train
+    train = operations_seed.model_version_train
 
     def slow_train(**kwargs):
         version = train(**kwargs)
@@ -65,7 +65,7 @@ def test_seed_leaves_no_price_stale_however_long_the_model_took_to_train(monkeyp
         frozen_clock.advance(timedelta(minutes=5))
         return version
 
-    monkeypatch.setattr(operations_services, "model_version_train", slow_train)
+    monkeypatch.setattr(operations_seed, "model_version_train", slow_train)
     monkeypatch.setenv("TRADINGOPS_ADMIN_PASSWORD", "correct-horse-battery")
 
     call_command("seed")

@@ -13,7 +13,7 @@ from execution.models import Order
 from execution.services import trading_cycle_run
 from operations.lifecycle import trading_shutdown, trading_startup
 from operations.models import TradingLifecycleEvent
-from operations.services import periodic_tasks_setup
+from operations.schedule import periodic_tasks_setup
 from risk.models import ChangeRequest, KillSwitch, KillSwitchEvent, RiskAction, TradingStateSetting
 from risk.services import change_request_approve
 

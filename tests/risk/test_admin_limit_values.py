@@ -1,4 +1,4 @@
-"""Issue 14 §2 in admin: the limit and override forms refuse what the column cannot hold,
+"""In admin, the limit and override forms refuse what the column cannot hold,
 with the API's message (field, limit, unit), and nothing is stored or filed."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A URLconf whose API views fail in the ways issue 14 saw, for the JSON error tests."""
+"""A URLconf whose API views fail in the ways a deployment has seen, for the JSON error tests."""
 
 from __future__ import annotations
 

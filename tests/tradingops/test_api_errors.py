@@ -1,4 +1,4 @@
-"""Issue 14 §2: an error in the API is a JSON body with the request ID, also with DEBUG=True,
+"""An error in the API is a JSON body with the request ID, also with DEBUG=True,
 never Django's HTML debug page."""
 
 from __future__ import annotations

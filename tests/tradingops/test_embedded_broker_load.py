@@ -1,7 +1,7 @@
 """Beat, a prefork worker (as in the Procfile) and three publishing processes on the embedded
 broker at once, with broken message files dropped into its queue folder meanwhile: the worker
 survives, sets the broken files aside and counts them, and every good task runs exactly once
-(issue 14 §9: a worker once died of a message file beat had not finished writing)."""
+(a worker must never die of a message file beat has not finished writing)."""
 
 from __future__ import annotations
 

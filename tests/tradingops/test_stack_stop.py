@@ -1,7 +1,7 @@
 """`make run`'s stack (honcho with the Procfile) stops whole on SIGTERM, by itself: every process
 it started exits before honcho's 5 s grace runs out (honcho never sends SIGKILL), no process of
 the stack is left, and a task running at that moment is put back on the queue and runs after the
-next start (issue 14 §7). Tested both ways a stack gets SIGTERM: a terminal signals the whole
+next start. Tested both ways a stack gets SIGTERM: a terminal signals the whole
 foreground process group, a process manager signals honcho alone; honcho then signals each
 process's group, pool children included. The worker once hung there: a pool child killed while
 it held the pool's queue lock blocked the worker's exit until honcho's SIGKILL, which lost the

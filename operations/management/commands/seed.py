@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 
 from common.actors import AuditedCommand
-from operations.services import demo_seed
+from operations.seed import demo_seed
 
 
 class Command(AuditedCommand):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.management.base import CommandParser
 
 from common.actors import AuditedCommand
-from operations.services import periodic_tasks_setup
+from operations.schedule import periodic_tasks_setup
 
 
 class Command(AuditedCommand):

@@ -1,4 +1,4 @@
-"""Issue 14 §2 for the rollback command: a version number the column cannot hold is a 400
+"""For the rollback command, a version number the column cannot hold is a 400
 naming ``to_version``; one it can hold reaches the lookup unchanged; never a 500."""
 
 from __future__ import annotations

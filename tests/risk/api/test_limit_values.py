@@ -1,4 +1,4 @@
-"""Issue 14 §2: limit values the database cannot hold are refused with a 400, never rounded,
+"""Limit values the database cannot hold are refused with a 400, never rounded,
 never a 500; what was accepted is stored exactly and reads back equal."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ REPRODUCTIONS = ["0.0000001", "1e-30", "1e30", "12345678901234567890123", "1.123
 
 
 def _change(field: str, value: object, **extra: object) -> dict:
-    return {"scope": "global", "field": field, "value": value, "reason": "issue 14", **extra}
+    return {"scope": "global", "field": field, "value": value, "reason": "limit values test", **extra}
 
 
 def _global() -> RiskLimit:
