@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django_celery_beat.models import PeriodicTask, PeriodicTasks
@@ -143,19 +144,17 @@ def workers_drain(*, timeout_s: float) -> tuple[list[str], list[str]]:
     with a prefetch of one (settings), so a message a worker held but had not finished goes
     back to the queue for the next worker: nothing is lost.
     """
-    from tradingops.celery import app as celery_app
-
     workers = sorted(
-        name for reply in celery_app.control.ping(timeout=WORKER_PING_TIMEOUT_S) for name in reply
+        name for reply in current_app.control.ping(timeout=WORKER_PING_TIMEOUT_S) for name in reply
     )
     if not workers:
         return [], []
-    celery_app.control.shutdown(destination=workers)
+    current_app.control.shutdown(destination=workers)
     deadline = time.monotonic() + timeout_s
     alive = workers
     while alive and time.monotonic() < deadline:
         time.sleep(POLL_INTERVAL_S)
-        replies = celery_app.control.ping(destination=workers, timeout=WORKER_PING_TIMEOUT_S)
+        replies = current_app.control.ping(destination=workers, timeout=WORKER_PING_TIMEOUT_S)
         alive = sorted(name for reply in replies for name in reply)
     return workers, alive
 
@@ -285,9 +284,7 @@ def _check_broker_reachable() -> CheckResult:
 
 
 def _check_task_broker_reachable() -> CheckResult:
-    from tradingops.celery import app as celery_app
-
-    with celery_app.connection_for_write() as conn:
+    with current_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_S)
     return CheckResult(Status.PASS, "the Celery broker accepts connections")
 

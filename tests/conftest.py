@@ -135,7 +135,7 @@ def compliance_officer(django_user_model):
 
 @pytest.fixture
 def role_user(django_user_model):
-    """A staff member of one role group, e.g. ``role_user("ml_engineer")`` (the roles of access.roles)."""
+    """A staff member of one role group (access.roles), e.g. ``role_user("ml_engineer")``."""
 
     def make(group: str, username: str | None = None):
         return _member(django_user_model, username or f"{group}-member", group)

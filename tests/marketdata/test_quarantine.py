@@ -14,6 +14,7 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from common.exceptions import ValidationFailed
 from marketdata.choices import BarStatus
 from marketdata.models import Bar, BarReview, Instrument
@@ -176,6 +177,13 @@ def test_an_operator_release_trusts_the_bar_and_audits_actor_reason_and_request(
         operator,
         "checked the tape",
         "req-1",
+    )
+    chained = AuditEvent.objects.get(action="marketdata.bar_release")
+    assert (chained.actor, chained.reason, chained.request_id, chained.object_id) == (
+        operator,
+        "checked the tape",
+        "req-1",
+        str(bar.pk),
     )
 
 

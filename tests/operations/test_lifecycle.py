@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
+from audit.models import AuditEvent
 from execution.models import Order
 from execution.services import trading_cycle_run
 from operations.lifecycle import trading_shutdown, trading_startup
@@ -68,6 +69,14 @@ def test_graceful_shutdown_halts_cancels_what_did_not_fill_and_stops_beat(
     audit = RiskAction.objects.get(action="trading_state_change")
     assert (audit.actor_name, audit.request_id) == ("oscar", "req-7")
     assert "release 2026.12" in audit.reason
+    chained = AuditEvent.objects.get(action="operations.trading_shutdown")
+    assert (chained.actor, chained.reason, chained.request_id, chained.object_id) == (
+        desk_operator,
+        "release 2026.12",
+        "req-7",
+        str(event.pk),
+    )
+    assert chained.payload["outcome"] == "done"
 
 
 def test_graceful_shutdown_lets_working_orders_fill_before_the_timeout(

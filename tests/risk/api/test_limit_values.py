@@ -19,7 +19,13 @@ REPRODUCTIONS = ["0.0000001", "1e-30", "1e30", "12345678901234567890123", "1.123
 
 
 def _change(field: str, value: object, **extra: object) -> dict:
-    return {"scope": "global", "field": field, "value": value, "reason": "limit values test", **extra}
+    return {
+        "scope": "global",
+        "field": field,
+        "value": value,
+        "reason": "limit values test",
+        **extra,
+    }
 
 
 def _global() -> RiskLimit:
