@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -421,7 +421,7 @@ def _http_ok(url: str) -> bool:
         return False
 
 
-def _wait_for(ready: callable, timeout: float, what: str) -> None:
+def _wait_for(ready: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if ready():
