@@ -117,7 +117,6 @@ class StackSpec:
     worker_concurrency: int = 2
     private_redis: bool = False
     redis_port: int = 0  # 0: a free port
-    keep_redis_url: bool = False
     settings_module: str = "tradingops.settings.dev"
     broker: str = "paper"  # or "simulator": the Alpaca-protocol simulator and trade stream
     extra_env: dict[str, str] = field(default_factory=dict)

@@ -764,7 +764,3 @@ def scenario_get(name: str) -> Scenario:
         if scenario.name == name:
             return scenario
     raise KeyError(f"unknown scenario {name!r}; expected one of {', '.join(SCENARIO_NAMES)}")
-
-
-def wall_seconds(since: float) -> float:
-    return round(time.monotonic() - since, 2)

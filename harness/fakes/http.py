@@ -75,9 +75,7 @@ class Reply:
 class FakeProviderServer:
     """Subclasses implement ``route(path, query, headers) -> Reply`` for the healthy case."""
 
-    def __init__(
-        self, *, seed: int = 7, api_keys: dict[str, str] | None = None, calendar: str = ""
-    ) -> None:
+    def __init__(self, *, seed: int = 7, calendar: str = "") -> None:
         self.source = SyntheticProvider(seed=seed)
         self.sessions = _Sessions(calendar) if calendar else None
         self.requests: list[RecordedRequest] = []
