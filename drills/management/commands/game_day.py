@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from drills.gamedays.runner import game_day_row, game_days_run
+from drills.gamedays.play import game_day_row, game_days_run
 from drills.gamedays.scenarios import SCENARIO_NAMES
 from drills.gamedays.scoring import score_table
 from harness.stack import StackTerminated
