@@ -77,6 +77,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/python scripts/check_private_imports.py
+	$(BIN)/python scripts/check_module_names.py
 	$(BIN)/mypy
 	$(BIN)/vulture
 	DJANGO_SETTINGS_MODULE=tradingops.settings.test $(BIN)/python manage.py makemigrations --check --dry-run

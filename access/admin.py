@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
-from django.core.validators import MaxValueValidator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -22,11 +21,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.models import ApiToken
 from access.services import api_token_issue, api_token_revoke
+from common.request_context import request_user
 from common.second_factor import SecondFactorAdminMixin
+
+DAYS_HELP = "Days until the token expires."
 
 
 class ApiTokenForm(forms.ModelForm):
-    days = forms.IntegerField(min_value=1, help_text="Days until the token expires.")
+    days = forms.IntegerField(min_value=1, help_text=DAYS_HELP)
 
     class Meta:
         model = ApiToken
@@ -36,11 +38,12 @@ class ApiTokenForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The service's bound, read when the form is built (settings may change): past it
         # api_token_issue refuses in save_model, which the admin shows as a server error.
-        days = self.fields["days"]
-        days.max_value = settings.API_TOKEN_MAX_DAYS
-        days.validators.append(MaxValueValidator(settings.API_TOKEN_MAX_DAYS))
-        days.widget.attrs["max"] = settings.API_TOKEN_MAX_DAYS
-        days.initial = settings.API_TOKEN_DEFAULT_DAYS
+        self.fields["days"] = forms.IntegerField(
+            min_value=1,
+            max_value=settings.API_TOKEN_MAX_DAYS,
+            initial=settings.API_TOKEN_DEFAULT_DAYS,
+            help_text=DAYS_HELP,
+        )
 
 
 @admin.register(ApiToken)
@@ -56,10 +59,12 @@ class ApiTokenAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["user"]
     actions = ["revoke"]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: ApiToken | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[ApiToken]]:
         if obj is None:
             kwargs["form"] = ApiTokenForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:
@@ -74,7 +79,7 @@ class ApiTokenAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
             name=form.cleaned_data["name"],
             scope=form.cleaned_data["scope"],
             days=form.cleaned_data["days"],
-            actor=request.user,
+            actor=request_user(request),
         )
         obj.__dict__.update({k: v for k, v in token.__dict__.items() if k != "_state"})
         obj._state.adding = False
@@ -94,10 +99,9 @@ class ApiTokenAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        actor = request_user(request)
         for token in queryset:
-            api_token_revoke(
-                token_id=token.pk, actor=request.user, reason=f"revoked in admin by {request.user}"
-            )
+            api_token_revoke(token_id=token.pk, actor=actor, reason=f"revoked in admin by {actor}")
         messages.info(request, f"Revoked {queryset.count()} token(s).")
         return None
 

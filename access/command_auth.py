@@ -15,7 +15,7 @@ import getpass
 import structlog
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from access.models import ApiTokenScope
@@ -36,7 +36,7 @@ logger = structlog.get_logger(__name__)
 
 
 @transaction.atomic
-def service_account_ensure(name: str) -> AbstractBaseUser:
+def service_account_ensure(name: str) -> User:
     """The service account ``name`` (created on first use, no usable password), in its own
     group holding exactly its permissions (``SERVICE_ACCOUNTS``). Idempotent; a permission,
     group or staff flag an admin added is taken back. A deactivated account stays deactivated:
@@ -60,7 +60,7 @@ def service_account_ensure(name: str) -> AbstractBaseUser:
     return user
 
 
-def _require_permissions(user: AbstractBaseUser, names: tuple[str, ...]) -> None:
+def _require_permissions(user: User, names: tuple[str, ...]) -> None:
     missing = [name for name in names if not user.has_perm(name)]
     if missing:
         raise PermissionRefused(
@@ -68,9 +68,7 @@ def _require_permissions(user: AbstractBaseUser, names: tuple[str, ...]) -> None
         )
 
 
-def _person(
-    credentials: CommandCredentials, requirement: ActorRequirement
-) -> tuple[AbstractBaseUser, str]:
+def _person(credentials: CommandCredentials, requirement: ActorRequirement) -> tuple[User, str]:
     token = api_token_authenticate(credentials.secret)
     if token is None:
         raise PermissionRefused("Invalid, expired or revoked API token.")
@@ -94,9 +92,7 @@ def _person(
     return user, f"API token {token.prefix}…"
 
 
-def _service(
-    credentials: CommandCredentials, requirement: ActorRequirement
-) -> tuple[AbstractBaseUser, str]:
+def _service(credentials: CommandCredentials, requirement: ActorRequirement) -> tuple[User, str]:
     if credentials.claimed:
         raise PermissionRefused(
             f"--actor {credentials.claimed}: a command acts as a person only with that person's "
@@ -118,7 +114,7 @@ def _service(
 
 def command_actor_authenticate(
     credentials: CommandCredentials, requirement: ActorRequirement
-) -> tuple[AbstractBaseUser, str]:
+) -> tuple[User, str]:
     """The user a command acts as and how that was established, or PermissionRefused."""
     resolve = _person if credentials.secret else _service
     try:

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,11 +36,11 @@ def api_token_hash(secret: str) -> str:
 @transaction.atomic
 def api_token_issue(
     *,
-    user: AbstractBaseUser,
+    user: User,
     name: str,
     scope: str = ApiTokenScope.READ,
     days: int | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns it with its secret, which is never stored."""
     days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
@@ -73,9 +73,7 @@ def api_token_issue(
 
 
 @transaction.atomic
-def api_token_revoke(
-    *, token_id: int, actor: AbstractBaseUser | None, reason: str = ""
-) -> ApiToken:
+def api_token_revoke(*, token_id: int, actor: User | None, reason: str = "") -> ApiToken:
     """Revoke a token for good. Revoking twice keeps the first revocation (idempotent)."""
     token = ApiToken.objects.select_for_update().filter(pk=token_id).first()
     if token is None:

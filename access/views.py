@@ -10,18 +10,22 @@ from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 from django_otp.forms import OTPTokenForm
 
+from common.request_context import request_user
+from common.second_factor import session_verified
+
 
 @never_cache
 @staff_member_required
 def otp_verify(request: HttpRequest) -> HttpResponse:
     """GET shows the form; POST checks the code and marks the session verified."""
-    form = OTPTokenForm(request.user, request, data=request.POST or None)
+    user = request_user(request)
+    form = OTPTokenForm(user, request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        otp_login(request, request.user.otp_device)
+        otp_login(request, form.user.otp_device)  # the device the form's check matched
     context = {
         **admin.site.each_context(request),
         "title": "Verify your second factor",
         "form": form,
-        "verified": request.user.is_verified(),
+        "verified": session_verified(user),
     }
     return render(request, "access/otp_verify.html", context)

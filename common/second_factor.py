@@ -14,7 +14,9 @@ from typing import Any
 
 import structlog
 from django.conf import settings
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django_otp import match_token, user_has_device
 from rest_framework import permissions
@@ -40,10 +42,16 @@ def second_factor_verified(request: HttpRequest | Request) -> bool:
     user = request.user
     if not user.is_authenticated:
         return False
-    is_verified = getattr(user, "is_verified", None)
-    if is_verified is not None and is_verified():
+    if session_verified(user):
         return True
     return totp_code_matches(user, request.headers.get(OTP_HEADER, ""))
+
+
+def session_verified(user: object) -> bool:
+    """True when this session verified one of the user's TOTP devices (django-otp's
+    OTPMiddleware gives the request's user an ``is_verified``)."""
+    is_verified = getattr(user, "is_verified", None)
+    return is_verified is not None and bool(is_verified())
 
 
 def totp_code_matches(user: Any, code: str) -> bool:
@@ -83,30 +91,30 @@ class SecondFactorVerified(permissions.BasePermission):
         return True
 
 
-class SecondFactorAdminMixin:
-    """ModelAdmin mixin: the named actions, and (with ``second_factor_for_changes``) every
-    add, change and delete POST, need a verified second factor."""
+class SecondFactorAdminMixin(admin.ModelAdmin):
+    """Mixed into a ModelAdmin (before it in the bases): the named actions, and (with
+    ``second_factor_for_changes``) every add, change and delete POST, need a verified second
+    factor."""
 
     second_factor_actions: frozenset[str] = frozenset()
     second_factor_for_changes: bool = False
 
-    def response_action(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+    def response_action(
+        self, request: HttpRequest, queryset: QuerySet[Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse | None:
         action = request.POST.get("action", "")
         if action in self.second_factor_actions:
-            second_factor_require(request, f"admin:{self._second_factor_label()}:{action}")
-        return super().response_action(request, queryset)  # type: ignore[misc]
+            second_factor_require(request, f"admin:{self.model._meta.label_lower}:{action}")
+        return super().response_action(request, queryset, *args, **kwargs)
 
     def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self._second_factor_for_write(request, "change")
-        return super().changeform_view(request, *args, **kwargs)  # type: ignore[misc]
+        return super().changeform_view(request, *args, **kwargs)
 
     def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self._second_factor_for_write(request, "delete")
-        return super().delete_view(request, *args, **kwargs)  # type: ignore[misc]
+        return super().delete_view(request, *args, **kwargs)
 
     def _second_factor_for_write(self, request: HttpRequest, what: str) -> None:
         if self.second_factor_for_changes and request.method == "POST":
-            second_factor_require(request, f"admin:{self._second_factor_label()}:{what}")
-
-    def _second_factor_label(self) -> str:
-        return self.model._meta.label_lower  # type: ignore[attr-defined]
+            second_factor_require(request, f"admin:{self.model._meta.label_lower}:{what}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from common.admin import ReadOnlyAdmin
@@ -13,7 +14,7 @@ class SoakDailyReportInline(admin.TabularInline):
     model = SoakDailyReport
     extra = 0
     can_delete = False
-    fields = [
+    fields = readonly_fields = (
         "session",
         "cycles_expected",
         "cycles_run",
@@ -23,10 +24,9 @@ class SoakDailyReportInline(admin.TabularInline):
         "orders",
         "fills",
         "realized_pnl",
-    ]
-    readonly_fields = fields
+    )
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 

@@ -2,8 +2,8 @@
 each day showed) and game days (a failure injected into a running stack, and how the stack and
 alerts coped).
 
-The tables were created by the operations app and keep its ``operations_*`` names
-(``db_table``), so a database migrated before the move keeps every row.
+The tables keep the ``operations_*`` names the operations app created them with
+(``db_table``), so an existing database keeps every row without a data migration.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from common.admin import ReadOnlyAdmin, reason_action
 from common.numeric import ColumnFormField, column_spec
-from common.request_context import request_id_of
+from common.request_context import request_id_of, request_user
 from execution.models import (
     Fill,
     Order,
@@ -66,9 +66,9 @@ class OrderEventInline(admin.TabularInline):
     model = OrderEvent
     extra = 0
     can_delete = False
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "recorded_at", "event", "source", "from_status", "to_status", "outcome", "anomaly", "at",
-    ]  # fmt: skip
+    )  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -149,7 +149,10 @@ class ReconciliationRunAdmin(ReadOnlyAdmin):
 
 def _resolve(request: HttpRequest, record: ReconciliationBreak, reason: str) -> str:
     reconciliation_break_resolve(
-        break_id=record.pk, actor=request.user, reason=reason, request_id=request_id_of(request)
+        break_id=record.pk,
+        actor=request_user(request),
+        reason=reason,
+        request_id=request_id_of(request),
     )
     return f"{record} resolved"
 

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,7 +117,6 @@ class StackSpec:
     worker_concurrency: int = 2
     private_redis: bool = False
     redis_port: int = 0  # 0: a free port
-    keep_redis_url: bool = False
     settings_module: str = "tradingops.settings.dev"
     broker: str = "paper"  # or "simulator": the Alpaca-protocol simulator and trade stream
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -421,7 +420,7 @@ def _http_ok(url: str) -> bool:
         return False
 
 
-def _wait_for(ready: callable, timeout: float, what: str) -> None:
+def _wait_for(ready: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if ready():

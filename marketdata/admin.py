@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 
 from common.admin import ReadOnlyAdmin, reason_confirm
 from common.numeric import ColumnFormField, column_spec
-from common.request_context import request_id_of
+from common.request_context import request_id_of, request_user
 from marketdata.choices import BarStatus
 from marketdata.models import Bar, BarReview, Instrument, ProviderEvent
 from marketdata.selectors import instrument_staleness
@@ -79,7 +79,9 @@ def _review_action(
     """Confirm with a reason, then call the review service once per quarantined bar."""
 
     def apply(request: HttpRequest, bar: Bar, reason: str) -> str:
-        service(bar=bar, actor=request.user, reason=reason, request_id=request_id_of(request))
+        service(
+            bar=bar, actor=request_user(request), reason=reason, request_id=request_id_of(request)
+        )
         return f"{_bar_description(bar)} {verb}"
 
     return reason_confirm(

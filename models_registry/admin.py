@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib import admin
@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 
 from common.admin import ReadOnlyAdmin, reason_confirm
-from common.request_context import request_id_of
+from common.request_context import request_id_of, request_user
 from common.second_factor import SecondFactorAdminMixin
 from models_registry.choices import Alias, PromotionAction
 from models_registry.models import (
@@ -48,10 +48,10 @@ class RegisteredModelAdmin(admin.ModelAdmin):
 
     @admin.action(description="Roll back the champion to the previous one", permissions=["promote"])
     def rollback_champion(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        def apply(request: HttpRequest, registered: Any, reason: str) -> str:
+        def apply(request: HttpRequest, registered: RegisteredModel, reason: str) -> str:
             restored = model_version_rollback(
-                registered_model=registered,  # type: ignore[arg-type]
-                actor=request.user,
+                registered_model=registered,
+                actor=request_user(request),
                 reason=reason,
                 request_id=request_id_of(request),
             )
@@ -126,10 +126,10 @@ class ModelVersionAdmin(SecondFactorAdminMixin, ReadOnlyAdmin):
 
     @admin.action(description="Approve for promotion (four eyes)", permissions=["approve"])
     def approve(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        def apply(request: HttpRequest, version: Any, reason: str) -> str:
+        def apply(request: HttpRequest, version: ModelVersion, reason: str) -> str:
             model_version_approve(
-                model_version=version,  # type: ignore[arg-type]
-                actor=request.user,  # type: ignore[arg-type]
+                model_version=version,
+                actor=request_user(request),
                 reason=reason,
                 request_id=request_id_of(request),
             )
@@ -139,10 +139,10 @@ class ModelVersionAdmin(SecondFactorAdminMixin, ReadOnlyAdmin):
 
     @admin.action(description="Promote to champion (through the gates)", permissions=["promote"])
     def promote(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        def apply(request: HttpRequest, version: Any, reason: str) -> str:
+        def apply(request: HttpRequest, version: ModelVersion, reason: str) -> str:
             model_version_promote(
-                model_version=version,  # type: ignore[arg-type]
-                actor=request.user,
+                model_version=version,
+                actor=request_user(request),
                 reason=reason,
                 request_id=request_id_of(request),
             )
@@ -160,11 +160,11 @@ class ModelVersionAdmin(SecondFactorAdminMixin, ReadOnlyAdmin):
     def _alias_action(
         self, request: HttpRequest, queryset: QuerySet, alias: str
     ) -> HttpResponse | None:
-        def apply(request: HttpRequest, version: Any, reason: str) -> str:
+        def apply(request: HttpRequest, version: ModelVersion, reason: str) -> str:
             model_version_alias_set(
-                model_version=version,  # type: ignore[arg-type]
+                model_version=version,
                 alias=alias,
-                actor=request.user,
+                actor=request_user(request),
                 reason=reason,
                 request_id=request_id_of(request),
             )
@@ -185,7 +185,7 @@ def _fmt(value: object) -> str:
     return f"{value:.4f}" if isinstance(value, float) else "-"
 
 
-def _rows(pairs: list[tuple[str, object]]) -> str:
+def _rows(pairs: Sequence[tuple[str, object]]) -> str:
     return format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", pairs)
 
 

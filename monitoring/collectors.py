@@ -34,8 +34,8 @@ from risk.selectors import kill_switch_get
 logger = structlog.get_logger(__name__)
 
 
-def _ts(iso: str | None) -> float | None:
-    return datetime.fromisoformat(iso).timestamp() if iso else None
+def _ts(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
 
 
 def _scheduler() -> Iterator[GaugeMetricFamily]:

@@ -17,7 +17,7 @@ from django.db import connection
 
 from marketdata.selectors import data_health, instruments_staleness
 
-BROKER_TIMEOUT_S = 2.0
+BROKER_TIMEOUT_S = 2  # kombu takes whole seconds
 
 
 class ComponentFailing(Exception):

@@ -33,6 +33,13 @@ def _period(task: PeriodicTask) -> timedelta:
     return every if isinstance(every, timedelta) and every > timedelta(0) else timedelta(days=1)
 
 
+def _created_at(result: TaskResult) -> datetime:
+    """When the worker recorded the run (django-celery-results' ``date_created``, a field
+    celery-types' stub of TaskResult leaves out)."""
+    created: datetime = result.date_created  # type: ignore[attr-defined]
+    return created
+
+
 def _observe(task: PeriodicTask) -> tuple[TaskObservation, TaskResult | None]:
     results = list(
         TaskResult.objects.filter(periodic_task_name=task.name).order_by("-date_created")[:5]
@@ -49,7 +56,7 @@ def _observe(task: PeriodicTask) -> tuple[TaskObservation, TaskResult | None]:
         period=_period(task),
         grace=timedelta(seconds=settings.SCHEDULER_GRACE_SECONDS),
         scheduled_since=task.date_changed,
-        last_run_at=results[0].date_created if results else None,
+        last_run_at=_created_at(results[0]) if results else None,
         last_success_at=success,
         recent_outcomes=tuple(r.status for r in finished),
     )
@@ -76,7 +83,7 @@ def periodic_task_status() -> list[dict[str, Any]]:
                 "last_outcome": last.status if last else None,
                 "last_done_at": _iso(last.date_done) if last else None,
                 "last_duration_s": (
-                    (last.date_done - last.date_created).total_seconds() if last else None
+                    (last.date_done - _created_at(last)).total_seconds() if last else None
                 ),
                 "last_success_at": _iso(observation.last_success_at),
                 "next_run_at": _iso(observation.next_run_at),

@@ -5,6 +5,7 @@ events, actions and trips are read-only, for compliance."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -14,7 +15,7 @@ from django.http import HttpRequest
 from common.admin import ReadOnlyAdmin, reason_action
 from common.exceptions import TradingOpsError
 from common.numeric import ColumnFormField, NumberRefused, number_parse
-from common.request_context import request_id_of
+from common.request_context import request_id_of, request_user
 from common.second_factor import SecondFactorAdminMixin, second_factor_require
 from risk import services
 from risk.models import (
@@ -102,7 +103,7 @@ class KillSwitchAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
         _run(
             request,
             lambda: service(
-                actor=request.user,
+                actor=request_user(request),
                 reason=form.cleaned_data["reason_for_change"],
                 request_id=request_id_of(request),
             ),
@@ -123,7 +124,7 @@ class KillSwitchEventAdmin(ReadOnlyAdmin):
 
 def _approve(request: HttpRequest, change: ChangeRequest, reason: str) -> str:
     services.change_request_approve(
-        actor=request.user,
+        actor=request_user(request),
         change_request_id=change.pk,
         reason=reason,
         request_id=request_id_of(request),
@@ -133,7 +134,7 @@ def _approve(request: HttpRequest, change: ChangeRequest, reason: str) -> str:
 
 def _reject(request: HttpRequest, change: ChangeRequest, reason: str) -> str:
     services.change_request_reject(
-        actor=request.user,
+        actor=request_user(request),
         change_request_id=change.pk,
         reason=reason,
         request_id=request_id_of(request),
@@ -167,6 +168,14 @@ class ChangeRequestAdmin(SecondFactorAdminMixin, ReadOnlyAdmin):
 
 
 # --- Limits, overrides, states --------------------------------------------------------------
+
+
+def _limit_value(value: object) -> object:
+    """A limit form value as the service takes it: '' for no limit, 'true'/'false' for a
+    flag, the number itself otherwise."""
+    if value is None:
+        return ""
+    return str(value).lower() if isinstance(value, bool) else value
 
 
 class RiskLimitForm(forms.ModelForm):
@@ -212,24 +221,20 @@ class RiskLimitAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: RiskLimit, form: forms.Form, change: bool
     ) -> None:
-        scope = obj.scope
         for field in form.changed_data:
             if field not in (*LIMIT_FIELDS, "drawdown_halts"):
                 continue
-            value = form.cleaned_data[field]
-            outcome = _run(
-                request,
-                lambda f=field, v=value: services.limit_change_request(
-                    actor=request.user,
-                    scope=scope,
-                    key=obj.key,
-                    field=f,
-                    value="" if v is None else str(v).lower() if isinstance(v, bool) else v,
-                    reason=form.cleaned_data["reason_for_change"],
-                    request_id=request_id_of(request),
-                ),
-                f"{field}: submitted",
+            submit = partial(
+                services.limit_change_request,
+                actor=request_user(request),
+                scope=obj.scope,
+                key=obj.key,
+                field=field,
+                value=_limit_value(form.cleaned_data[field]),
+                reason=form.cleaned_data["reason_for_change"],
+                request_id=request_id_of(request),
             )
+            outcome = _run(request, submit, f"{field}: submitted")
             if outcome is not None and not outcome.applied:
                 messages.warning(request, f"{field}: a risk officer must approve this raise.")
 
@@ -247,7 +252,8 @@ class TemporaryOverrideForm(forms.ModelForm):
         fields = ["scope", "key", "field", "value", "expires_at", "reason"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("value"):
             data["value"] = None
         elif data.get("field") in LIMIT_FIELDS:
@@ -277,7 +283,7 @@ class TemporaryLimitOverrideAdmin(SecondFactorAdminMixin, admin.ModelAdmin):
         _run(
             request,
             lambda: services.limit_change_request(
-                actor=request.user,
+                actor=request_user(request),
                 scope=data["scope"],
                 key=data["key"],
                 field=data["field"],
@@ -316,7 +322,7 @@ class TradingStateSettingAdmin(admin.ModelAdmin):
         _run(
             request,
             lambda: services.trading_state_set(
-                actor=request.user,
+                actor=request_user(request),
                 scope=data.get("scope", obj.scope),
                 key=data.get("key", obj.key),
                 state=data["state"],

@@ -52,6 +52,10 @@ class Context:
     baseline: Observation | None = None
     state: dict = field(default_factory=dict)
 
+    def before(self, name: str, **labels: str) -> float:
+        """The metric's value in the baseline (observed before the injection), 0 without one."""
+        return self.baseline.value(name, **labels) if self.baseline else 0.0
+
     def headers(self, username: str) -> dict[str, str]:
         """The API's own authentication: a per-user token (the API takes no passwords)."""
         return {"Authorization": f"Bearer {self.users[username]}"}
@@ -96,8 +100,7 @@ class Scenario:
 
 
 def rose(observation: Observation, ctx: Context, name: str, **labels: str) -> bool:
-    before = ctx.baseline.value(name, **labels) if ctx.baseline else 0.0
-    return observation.value(name, **labels) > before
+    return observation.value(name, **labels) > ctx.before(name, **labels)
 
 
 def alert(observation: Observation, *names: str) -> str | None:
@@ -176,7 +179,7 @@ def _latency_detect(observation: Observation, ctx: Context) -> str | None:
     if rose(observation, ctx, ERRORS, provider="alpaca"):
         return "alpaca timeouts counted in tradingops_marketdata_provider_errors_total"
     if rose(observation, ctx, CALL_SECONDS_SUM, provider="alpaca"):
-        slow = observation.value(CALL_SECONDS_SUM, provider="alpaca") - ctx.baseline.value(
+        slow = observation.value(CALL_SECONDS_SUM, provider="alpaca") - ctx.before(
             CALL_SECONDS_SUM, provider="alpaca"
         )
         if slow > 2:
@@ -456,19 +459,26 @@ def _needs_artifact(ctx: Context) -> str | None:
     return None if ctx.artifact and ctx.artifact.exists() else "no champion artifact on disk"
 
 
+def _artifact(ctx: Context) -> Path:
+    if ctx.artifact is None:  # _needs_artifact skips the scenario first
+        raise FileNotFoundError("no champion artifact")
+    return ctx.artifact
+
+
 def _corrupt(ctx: Context) -> str:
     """Overwrite the file, then restart the worker: a running worker keeps the model it
     verified in memory (cached by digest), so a bad file bites at the next load, as after
     a deploy or a restart."""
-    ctx.state["artifact_bytes"] = ctx.artifact.read_bytes()
-    ctx.artifact.write_bytes(b"corrupted by a game day" + ctx.state["artifact_bytes"][64:])
+    artifact = _artifact(ctx)
+    ctx.state["artifact_bytes"] = artifact.read_bytes()
+    artifact.write_bytes(b"corrupted by a game day" + ctx.state["artifact_bytes"][64:])
     ctx.stack.terminate("worker")
     ctx.stack.worker_start()
-    return f"champion artifact {ctx.artifact.name} overwritten; worker restarted (loads it anew)"
+    return f"champion artifact {artifact.name} overwritten; worker restarted (loads it anew)"
 
 
 def _restore(ctx: Context) -> str:
-    ctx.artifact.write_bytes(ctx.state.pop("artifact_bytes"))
+    _artifact(ctx).write_bytes(ctx.state.pop("artifact_bytes"))
     return "champion artifact restored from its original bytes"
 
 
@@ -520,7 +530,7 @@ def _drop_stream(ctx: Context) -> str:
 
 def _stream_detect(observation: Observation, ctx: Context) -> str | None:
     connected = "tradingops_execution_trade_stream_connected"
-    if ctx.baseline.value(connected) == 1 and observation.value(connected) == 0:
+    if ctx.before(connected) == 1 and observation.value(connected) == 0:
         return f"{connected} = 0"
     if rose(observation, ctx, "tradingops_execution_trade_stream_connects_total"):
         return "trade stream reconnected (tradingops_execution_trade_stream_connects_total)"
@@ -754,7 +764,3 @@ def scenario_get(name: str) -> Scenario:
         if scenario.name == name:
             return scenario
     raise KeyError(f"unknown scenario {name!r}; expected one of {', '.join(SCENARIO_NAMES)}")
-
-
-def wall_seconds(since: float) -> float:
-    return round(time.monotonic() - since, 2)

@@ -26,7 +26,6 @@ class AlertTrack:
     labels: dict[str, str]
     first_pending_s: float | None = None
     first_firing_s: float | None = None
-    resolved_s: float | None = None
     active: bool = False
 
 
@@ -54,7 +53,6 @@ class AlertWatcher:
             track = self.tracks.setdefault(key, AlertTrack(labels.get("alertname", "?"), labels))
             before = (track.first_pending_s, track.first_firing_s, track.active)
             track.active = True
-            track.resolved_s = None
             if track.first_pending_s is None:
                 track.first_pending_s = now
             if alert["state"] == "firing" and track.first_firing_s is None:
@@ -63,7 +61,7 @@ class AlertWatcher:
                 changed.append(track)
         for key, track in self.tracks.items():
             if track.active and key not in seen:
-                track.active, track.resolved_s = False, now
+                track.active = False
                 changed.append(track)
         return changed
 

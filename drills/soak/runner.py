@@ -16,7 +16,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -148,7 +148,7 @@ class FaultSchedule:
         self.pending: list[tuple[datetime, str, Session]] = []
         self.symbol = symbol
         self.timeframe = profile.timeframe
-        self.undo: list[tuple[float, Callable[[Stack], None], str]] = []
+        self.undo: list[tuple[float, Callable[[Stack], object], str]] = []
         if profile.faults in ("providers", "chaos"):
             for session in plan:
                 self.pending.append((_at(session, 1 / 3), "primary_down", session))
@@ -191,7 +191,7 @@ def _at(session: Session, fraction: float) -> datetime:
     return session.open + (session.close - session.open) * fraction
 
 
-def collect(stack: Stack, start: datetime, end: datetime, sessions: list[Session] = ()) -> dict:
+def collect(stack: Stack, start: datetime, end: datetime, sessions: Sequence[Session] = ()) -> dict:
     args = ["soak_stack", "collect", "--start", start.isoformat(), "--end", end.isoformat()]
     for session in sessions:
         args += [

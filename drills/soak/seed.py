@@ -115,7 +115,7 @@ def _second_version_promote(champion: ModelVersion, approver: str) -> ModelVersi
     that user: four-eyes holds) and promoted. Once there are two versions, nothing is added."""
     registered = champion.registered_model
     if ModelVersion.objects.filter(registered_model=registered).count() > 1:
-        return model_version_champion(registered_model_id=registered.pk)
+        return model_version_champion(registered_model_id=registered.pk) or champion
     second = model_version_train(model_name=SOAK_MODEL, seed=1)
     model_version_approve(
         model_version=second,

@@ -34,12 +34,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from marketdata import samples
 from marketdata.providers.base import RawBar
 from marketdata.providers.synthetic import SLIDE, InjectedFault, SyntheticProvider
 
+HOST = "127.0.0.1"
 FAULT_MODES = ("5xx", "429", "timeout", "slow", "truncated", "malformed", "stale")
 
 
@@ -73,15 +75,13 @@ class Reply:
 class FakeProviderServer:
     """Subclasses implement ``route(path, query, headers) -> Reply`` for the healthy case."""
 
-    def __init__(
-        self, *, seed: int = 7, api_keys: dict[str, str] | None = None, calendar: str = ""
-    ) -> None:
+    def __init__(self, *, seed: int = 7, calendar: str = "") -> None:
         self.source = SyntheticProvider(seed=seed)
         self.sessions = _Sessions(calendar) if calendar else None
         self.requests: list[RecordedRequest] = []
         self.fault: Fault | None = None
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = ThreadingHTTPServer((HOST, 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -89,8 +89,7 @@ class FakeProviderServer:
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{HOST}:{self._server.server_port}"
 
     def start(self) -> FakeProviderServer:
         self._thread.start()
@@ -108,7 +107,8 @@ class FakeProviderServer:
 
     # -- faults ---------------------------------------------------------------------------
 
-    def set_fault(self, mode: str | None, **options: object) -> None:
+    def set_fault(self, mode: str | None, **options: Any) -> None:
+        """Apply fault ``mode`` (None: recover) with ``options``, Fault's other fields."""
         if mode is not None and mode not in FAULT_MODES:
             raise ValueError(f"unknown fault {mode!r}; expected one of {FAULT_MODES}")
         with self._lock:
@@ -153,22 +153,28 @@ class FakeProviderServer:
         self, symbol: str, timeframe: str, start: datetime, end: datetime
     ) -> list[RawBar]:
         """Every bar in ``[start, end)``; a stale fault freezes the newest one."""
-        fault = self.fault
-        stale = fault is not None and fault.mode == "stale" and fault.stale_after is not None
-        if stale and fault.applies_to(frozenset([symbol])):
+        stale_after = self._stale_after(symbol)
+        if stale_after is not None:
             frozen = self.source.fetch_bars(
-                symbol=symbol, timeframe=timeframe, start=start, end=fault.stale_after
+                symbol=symbol, timeframe=timeframe, start=start, end=stale_after
             ).bars
             if not frozen:  # the window starts after the freeze: the same last bar again
                 last = self.source.fetch_bars(
                     symbol=symbol,
                     timeframe=timeframe,
-                    start=fault.stale_after.replace(hour=0, minute=0),
-                    end=fault.stale_after,
+                    start=stale_after.replace(hour=0, minute=0),
+                    end=stale_after,
                 ).bars
                 frozen = last[-1:]
             return frozen
         return self.source.fetch_bars(symbol=symbol, timeframe=timeframe, start=start, end=end).bars
+
+    def _stale_after(self, symbol: str) -> datetime | None:
+        """When the bars of ``symbol`` froze, if a stale fault holds them."""
+        fault = self.fault
+        if fault is None or fault.mode != "stale" or not fault.applies_to(frozenset([symbol])):
+            return None
+        return fault.stale_after
 
     def route(self, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> Reply:
         raise NotImplementedError
@@ -204,7 +210,8 @@ class FakeProviderServer:
         a game day switches faults on a server running in its own process."""
         parts = urlsplit(handler.path)
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}
-        status, body = 200, {"fault": None}
+        status = 200
+        body: dict[str, object] = {"fault": None}
         try:
             if parts.path == "/_control/recover":
                 self.recover()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Protocol
+from typing import Any, Protocol
 
 from harness.simulator import engine
 from harness.simulator.faults import FaultBook
@@ -152,8 +152,8 @@ class AlpacaSimulator:
             raise not_found()
         return doc
 
-    def order_list(self, **filters: object) -> list[dict]:
-        return self.store.order_list(**filters)  # type: ignore[arg-type]
+    def order_list(self, **filters: Any) -> list[dict]:
+        return self.store.order_list(**filters)
 
     def order_cancel(self, order_id: str) -> dict:
         doc = self.order_get(order_id)
@@ -199,11 +199,10 @@ class AlpacaSimulator:
             side=old["side"],
             qty=qty,
             order_type=old["type"],
-            time_in_force=payload.get("time_in_force") or old["time_in_force"],
+            time_in_force=self._time_in_force(payload.get("time_in_force") or old["time_in_force"]),
             limit_price=limit_price or _decimal_or_none(old["limit_price"]),
             client_order_id=payload.get("client_order_id") or str(uuid.uuid4()),
         )
-        self._validate_tif(spec.time_in_force)
         new = self._new_order_doc(spec)
         new.update(replaces=old["id"], expires_at=self._expiry(spec))
         at = new["submitted_at"]
@@ -379,8 +378,8 @@ class AlpacaSimulator:
             raise SimulatorError(404, 40410000, "position does not exist")
         return self._position_doc(symbol, *held, self.market.last_price(symbol, self.now()))
 
-    def activities(self, **filters: object) -> list[dict]:
-        return self.store.activity_list(**filters)  # type: ignore[arg-type]
+    def activities(self, **filters: Any) -> list[dict]:
+        return self.store.activity_list(**filters)
 
     def clock(self) -> dict:
         now = self.now()
@@ -443,8 +442,7 @@ class AlpacaSimulator:
             raise invalid(f"invalid side: {side!r}")
         if order_type not in ORDER_TYPES:
             raise invalid(f"invalid order type: {order_type!r}")
-        time_in_force = payload.get("time_in_force")
-        self._validate_tif(time_in_force)
+        time_in_force = self._time_in_force(payload.get("time_in_force"))
         limit_price = decimal_field(payload, "limit_price", required=order_type == "limit")
         if order_type == "market" and limit_price is not None:
             raise invalid("limit_price must not be set on a market order")
@@ -456,9 +454,10 @@ class AlpacaSimulator:
         )
 
     @staticmethod
-    def _validate_tif(time_in_force: object) -> None:
-        if time_in_force not in TIMES_IN_FORCE:
-            raise invalid(f"invalid time_in_force: {time_in_force!r}")
+    def _time_in_force(value: object) -> str:
+        if not isinstance(value, str) or value not in TIMES_IN_FORCE:
+            raise invalid(f"invalid time_in_force: {value!r}")
+        return value
 
     def _check_buying_power(self, spec: OrderSpec) -> None:
         now = self.now()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 FAULT_NAMES = frozenset(
     {
@@ -64,7 +65,7 @@ class FaultBook:
         self._lock = threading.Lock()
         self.stream_refused_until = 0.0
 
-    def arm(self, name: str, *, count: int | None = None, **params: object) -> Fault:
+    def arm(self, name: str, *, count: int | None = None, **params: Any) -> Fault:
         if name not in FAULT_NAMES:
             raise UnknownFault(f"unknown fault {name!r}; known: {', '.join(sorted(FAULT_NAMES))}")
         if count is not None and count < 1:
@@ -75,7 +76,7 @@ class FaultBook:
         with self._lock:
             self._faults[name] = fault
             if name == "drop_stream":
-                seconds = float(params.get("seconds", 5.0))  # type: ignore[arg-type]
+                seconds = float(params.get("seconds", 5.0))
                 self.stream_refused_until = time.monotonic() + seconds
                 del self._faults[name]  # acted on at once: nothing left to count down
         return fault

@@ -129,7 +129,8 @@ class SimulatorStore:
         symbols: list[str] | None = None,
         side: str | None = None,
     ) -> list[dict]:
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[int | str] = []
         if status in ("open", "closed"):
             clauses.append("open = ?")
             params.append(int(status == "open"))

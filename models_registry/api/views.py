@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api_permissions import HoldsAnyPermission
-from common.request_context import request_id_of
+from common.request_context import request_id_of, request_user
 from common.second_factor import SecondFactorVerified
 from models_registry.api.serializers import (
     AliasCommandSerializer,
@@ -103,7 +103,7 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
         try:
             model_version_promote(
                 model_version=version,
-                actor=request.user,
+                actor=request_user(request),
                 reason=command.validated_data["reason"],
                 request_id=request_id_of(request),
             )
@@ -128,7 +128,7 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
         command.is_valid(raise_exception=True)
         approval = model_version_approve(
             model_version=self.get_object(),
-            actor=request.user,
+            actor=request_user(request),
             reason=command.validated_data["reason"],
             request_id=request_id_of(request),
         )
@@ -149,7 +149,7 @@ class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
         model_version_alias_set(
             model_version=version,
             alias=command.validated_data["alias"],
-            actor=request.user,
+            actor=request_user(request),
             reason=command.validated_data["reason"],
             request_id=request_id_of(request),
         )
@@ -174,7 +174,7 @@ class RollbackView(APIView):
         restored = model_version_rollback(
             registered_model=registered,
             to_version=target,
-            actor=request.user,
+            actor=request_user(request),
             reason=command.validated_data["reason"],
             request_id=request_id_of(request),
         )

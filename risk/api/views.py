@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from common import clock
 from common.api_permissions import HoldsAnyPermission
 from common.numeric import DecimalJSONParser
-from common.request_context import request_id_of
+from common.request_context import request_id_of, request_user
 from common.second_factor import SecondFactorVerified
 from risk import services
 from risk.api.serializers import (
@@ -79,7 +79,7 @@ class KillSwitchEngageView(APIView):
         command = KillSwitchCommandSerializer(data=request.data)
         command.is_valid(raise_exception=True)
         switch = services.kill_switch_engage(
-            actor=request.user,
+            actor=request_user(request),
             reason=command.validated_data["reason"],
             request_id=request_id_of(request),
         )
@@ -98,7 +98,7 @@ class KillSwitchReleaseView(APIView):
         command = KillSwitchCommandSerializer(data=request.data)
         command.is_valid(raise_exception=True)
         change = services.kill_switch_release_request(
-            actor=request.user,
+            actor=request_user(request),
             reason=command.validated_data["reason"],
             request_id=request_id_of(request),
         )
@@ -152,7 +152,7 @@ class LimitChangeView(APIView):
         if values["duration_minutes"]:
             expires_at = clock.now() + timedelta(minutes=values["duration_minutes"])
         outcome = services.limit_change_request(
-            actor=request.user,
+            actor=request_user(request),
             scope=values["scope"],
             key=values["key"],
             field=values["field"],
@@ -175,7 +175,7 @@ class TradingStateChangeView(APIView):
         data = TradingStateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         outcome = services.trading_state_set(
-            actor=request.user, request_id=request_id_of(request), **data.validated_data
+            actor=request_user(request), request_id=request_id_of(request), **data.validated_data
         )
         return _outcome_response(outcome)
 
@@ -191,14 +191,18 @@ class _ChangeRequestDecision(APIView):
     service = staticmethod(services.change_request_approve)
     permission_classes = [permissions.IsAuthenticated, HoldsAnyPermission]
     # The requester may withdraw their own request; the service checks which request is whose.
-    required_permissions = ("risk.approve_change", "risk.request_change", "risk.operate_killswitch")
+    required_permissions: tuple[str, ...] = (
+        "risk.approve_change",
+        "risk.request_change",
+        "risk.operate_killswitch",
+    )
 
     @extend_schema(request=ReasonSerializer, responses=ChangeRequestSerializer)
     def post(self, request: Request, pk: int) -> Response:
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         change = self.service(
-            actor=request.user,
+            actor=request_user(request),
             change_request_id=pk,
             reason=data.validated_data["reason"],
             request_id=request_id_of(request),

@@ -37,7 +37,7 @@ def test_primary_provider_down_and_the_four_eyes_kill_switch_pass_and_are_record
 
 
 def test_times_count_from_the_injection_after_a_precondition_wait():
-    from drills.gamedays.runner import Timeline
+    from drills.gamedays.play import Timeline
 
     timeline = Timeline()
     timeline.add("note", "waiting for an open position")
@@ -57,7 +57,7 @@ def test_a_scenario_on_a_stack_its_predecessor_left_broken_is_refused_not_run():
     import sys
     from types import SimpleNamespace
 
-    from drills.gamedays.runner import scenario_run
+    from drills.gamedays.play import scenario_run
     from drills.gamedays.scenarios import scenario_get
 
     dead = subprocess.Popen([sys.executable, "-c", "raise SystemExit(1)"])

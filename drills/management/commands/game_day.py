@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from drills.gamedays.runner import game_day_row, game_days_run
+from drills.gamedays.play import game_day_row, game_days_run
 from drills.gamedays.scenarios import SCENARIO_NAMES
 from drills.gamedays.scoring import score_table
 from harness.stack import StackTerminated
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         which.add_argument("--all", action="store_true")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         names = ["all"] if options["all"] else options["scenario"]
         quiet = options["json"]
         try:

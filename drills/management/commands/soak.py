@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -46,7 +47,7 @@ class Command(BaseCommand):
         parser.add_argument("--history-sessions", type=_soak_cli.history_sessions(), default=30)
         parser.add_argument("--json", action="store_true", help="print only the JSON report")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["trading_days"] < 1 or options["instruments"] < 1:
             raise CommandError("--trading-days and --instruments must be at least 1")
         first = options["first_session"] or (

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         facts = sub.add_parser("facts")
         facts.add_argument("--since", type=_moment, required=True)
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "seed":
             first_open = options["first_open"]
             result = soak_seed(

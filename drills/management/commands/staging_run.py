@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         abort = sub.add_parser("abort")
         abort.add_argument("--reason", required=True)
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         try:
             if action == "start":

@@ -12,11 +12,11 @@ Per scenario:
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -49,7 +49,7 @@ PROFILE = SoakProfile(trading_days=1, instruments=2, history_sessions=20)
 
 
 def game_day_profile() -> SoakProfile:
-    return dataclasses.replace(PROFILE, broker=default_broker())
+    return replace(PROFILE, broker=default_broker())
 
 
 # Late after 3 s, not a minute: fast detection. Change requests expire in market time, which
@@ -65,8 +65,20 @@ class GameDayStack:
         self.profile = game_day_profile()
         self.stack: Stack = build_stack(profile=self.profile, var_dir=var_dir, suffix="gameday")
         self.stack.spec.extra_env.update(GAME_DAY_ENV)
-        self.clock: WallClock | None = None
-        self.context: Context | None = None
+        self._clock: WallClock | None = None
+        self._context: Context | None = None
+
+    @property
+    def clock(self) -> WallClock:
+        if self._clock is None:
+            raise RuntimeError("the game-day stack has not started")
+        return self._clock
+
+    @property
+    def context(self) -> Context:
+        if self._context is None:
+            raise RuntimeError("the game-day stack has not started")
+        return self._context
 
     def start(self) -> Context:
         stack = self.stack
@@ -98,21 +110,19 @@ class GameDayStack:
         anchor = time.time() + 20
         stack.start(anchor=anchor)
         stack.wait_ready()
-        self.clock = WallClock(PROFILE, anchor)
+        clock = self._clock = WallClock(PROFILE, anchor)
         # Relative paths are inside the stack's artifact directory (MODEL_ARTIFACT_DIR).
         artifact = stack.spec.var_dir / "artifacts" / seed["artifact"] if seed["artifact"] else None
-        self.context = Context(
+        ctx = self._context = Context(
             stack=stack, symbols=seed["symbols"], users=tokens, artifact=artifact
         )
-        self.context.state["market_now"] = self.clock.now
-        self.context.state["bar"] = timeframe_delta(PROFILE.timeframe)
-        self.context.state["seed"] = seed
+        ctx.state["market_now"] = clock.now
+        ctx.state["bar"] = timeframe_delta(PROFILE.timeframe)
+        ctx.state["seed"] = seed
         # One trading cycle in market time: the schedule's period at the clock's speed.
-        self.context.state["cycle"] = timedelta(
-            seconds=PROFILE.schedule_seconds * PROFILE.clock_speed
-        )
+        ctx.state["cycle"] = timedelta(seconds=PROFILE.schedule_seconds * PROFILE.clock_speed)
         self._warm_up()
-        return self.context
+        return ctx
 
     def _warm_up(self, timeout: float = 180) -> None:
         """Until two trading cycles and ingests have succeeded: the steady state."""
@@ -186,73 +196,126 @@ def stack_unhealthy(game: GameDayStack, timeout: float = HEALTHY_WAIT_S) -> str 
 
 
 def scenario_run(scenario: Scenario, game: GameDayStack) -> GameDay:
-    ctx, probe = game.context, game.probe()
-    skip = scenario.requires(ctx)
+    """Run one scenario on the shared stack (steps 1 to 5 above) and record its GameDay."""
+    ctx = game.context
     started = timezone.now()
-    if skip:
+    if skip := scenario.requires(ctx):
         return _record(scenario, started, None, Timeline(), {"skipped": skip}, [f"skipped: {skip}"])
     timeline = Timeline()
     if unhealthy := stack_unhealthy(game):
         refusal = f"refused: the stack is not healthy before the scenario: {unhealthy}"
         timeline.add("error", refusal)
         return _record(scenario, started, None, timeline, {"refused": unhealthy}, [refusal])
-    if scenario.precondition is not None:
-        waited = time.monotonic()
-        detail = _safely(scenario.precondition, ctx, timeline)
-        timeline.add("precondition", f"{detail} (after {time.monotonic() - waited:.1f} s)")
-        timeline.rebase()  # detection and recovery count from the injection
-    ctx.baseline = previous = probe.observe()
+    _precondition_wait(scenario, ctx, timeline)
+    watch = FailureWatch(scenario, ctx, game.probe(), timeline)
+    baseline = ctx.baseline = watch.probe.observe()
     market_start = game.clock.now()
     timeline.add("inject", _safely(scenario.inject, ctx, timeline))
-    detected_s = healed_s = recovered_s = None
-    ctx.state["at_heal"] = None
-    limit = scenario.hold_s * 2 + scenario.expectations.max_recover_s + 30
-    while time.monotonic() - timeline.started < limit:
-        time.sleep(POLL_S)
-        current = probe.observe()
-        _changes(previous, current, timeline)
-        previous = current
-        if detected_s is None and (signal := scenario.detect(current, ctx)):
-            detected_s = timeline.add("detect", signal)
-        elapsed = time.monotonic() - timeline.started
-        hold_over = elapsed >= scenario.hold_s and (
-            detected_s is not None or elapsed >= 2 * scenario.hold_s
-        )
-        if healed_s is None and hold_over:
-            if scenario.heal is None:  # heals by itself: recovery counts from the injection
-                timeline.add("note", "no action: the failure heals by itself")
-                healed_s = 0.0
-            else:
-                healed_s = timeline.add("heal", _safely(scenario.heal, ctx, timeline))
-            ctx.state["at_heal"] = probe.observe()
-        if healed_s is not None and (scenario.recovered or loop_progressing)(current, ctx):
-            recovered_s = timeline.add("recover", "loop progressing, /health/ready 200")
-            break
-    if healed_s is None and scenario.heal is not None:
-        healed_s = timeline.add("heal", _safely(scenario.heal, ctx, timeline))
+    watch.run(baseline)
     market_end = game.clock.now()
     time.sleep(SETTLE_BARS * _wall_per_bar())
     figures = _window_figures(ctx.stack, market_start, market_end)
     timeline.add("note", f"window figures: {_summary(figures)}")
-    outcome = Outcome(
-        time_to_detect_s=detected_s,
-        time_to_recover_s=None if recovered_s is None else round(recovered_s - healed_s, 2),
-        data_lost=figures["missed_bars"],
-        duplicate_orders=figures["duplicate_orders"],
-        lost_orders=figures["lost_orders"],
-        ledger_breaks=figures["ledger_breaks"],
-    )
+    outcome = watch.outcome(figures)
     failures = game_day_failures(outcome, scenario.expectations)
     failures += [event["detail"] for event in timeline.events if event["kind"] == "error"]
-    if scenario.verify is not None:
-        facts = json.loads(
-            ctx.stack.manage("soak_stack", "facts", "--since", market_start.isoformat()).stdout
-        )
-        figures["facts"] = facts
-        found = scenario.verify(facts, ctx.state)
-        timeline.add("note", f"verified in the records: {'; '.join(found) or 'all as expected'}")
-        failures += found
+    failures += _records_verify(scenario, ctx, market_start, figures, timeline)
     return _record(scenario, started, outcome, timeline, figures, failures)
+
+
+def _precondition_wait(scenario: Scenario, ctx: Context, timeline: Timeline) -> None:
+    """Wait for the state the failure needs; the scenario's times count from after it."""
+    if scenario.precondition is None:
+        return
+    waited = time.monotonic()
+    detail = _safely(scenario.precondition, ctx, timeline)
+    timeline.add("precondition", f"{detail} (after {time.monotonic() - waited:.1f} s)")
+    timeline.rebase()  # detection and recovery count from the injection
+
+
+@dataclass
+class FailureWatch:
+    """Steps 2 and 3 of one scenario: poll the stack from the injection on, note detection,
+    heal once the hold is over, and stop when the loop has recovered (times in seconds from
+    the injection)."""
+
+    scenario: Scenario
+    ctx: Context
+    probe: Probe
+    timeline: Timeline
+    detected_s: float | None = None
+    healed_s: float | None = None
+    recovered_s: float | None = None
+
+    def run(self, previous: Observation) -> None:
+        scenario, timeline = self.scenario, self.timeline
+        self.ctx.state["at_heal"] = None
+        limit = scenario.hold_s * 2 + scenario.expectations.max_recover_s + 30
+        while time.monotonic() - timeline.started < limit:
+            time.sleep(POLL_S)
+            current = self.probe.observe()
+            _changes(previous, current, timeline)
+            previous = current
+            if self._poll(current):
+                return
+        if self.healed_s is None and scenario.heal is not None:
+            self.healed_s = timeline.add("heal", _safely(scenario.heal, self.ctx, timeline))
+
+    def _poll(self, current: Observation) -> bool:
+        """Note detection and heal when due; True once the loop recovered after the heal."""
+        if self.detected_s is None and (signal := self.scenario.detect(current, self.ctx)):
+            self.detected_s = self.timeline.add("detect", signal)
+        if self.healed_s is None and self._hold_over():
+            self.healed_s = self._heal()
+        recovered = self.scenario.recovered or loop_progressing
+        if self.healed_s is None or not recovered(current, self.ctx):
+            return False
+        self.recovered_s = self.timeline.add("recover", "loop progressing, /health/ready 200")
+        return True
+
+    def _hold_over(self) -> bool:
+        """The failure held ``hold_s`` and was detected, or held twice that undetected."""
+        elapsed = time.monotonic() - self.timeline.started
+        hold_s = self.scenario.hold_s
+        return elapsed >= hold_s and (self.detected_s is not None or elapsed >= 2 * hold_s)
+
+    def _heal(self) -> float:
+        heal = self.scenario.heal
+        if heal is None:  # heals by itself: recovery counts from the injection
+            self.timeline.add("note", "no action: the failure heals by itself")
+            healed_s = 0.0
+        else:
+            healed_s = self.timeline.add("heal", _safely(heal, self.ctx, self.timeline))
+        self.ctx.state["at_heal"] = self.probe.observe()
+        return healed_s
+
+    def outcome(self, figures: dict) -> Outcome:
+        """Step 4's score: the times, and the window's figures."""
+        recover_s = None
+        if self.recovered_s is not None and self.healed_s is not None:
+            recover_s = round(self.recovered_s - self.healed_s, 2)
+        return Outcome(
+            time_to_detect_s=self.detected_s,
+            time_to_recover_s=recover_s,
+            data_lost=figures["missed_bars"],
+            duplicate_orders=figures["duplicate_orders"],
+            lost_orders=figures["lost_orders"],
+            ledger_breaks=figures["ledger_breaks"],
+        )
+
+
+def _records_verify(
+    scenario: Scenario, ctx: Context, since: datetime, figures: dict, timeline: Timeline
+) -> list[str]:
+    """What the scenario's ``verify`` finds amiss in the stack's records since ``since``
+    (the records go into ``figures`` as ``facts``)."""
+    if scenario.verify is None:
+        return []
+    facts = json.loads(ctx.stack.manage("soak_stack", "facts", "--since", since.isoformat()).stdout)
+    figures["facts"] = facts
+    found = scenario.verify(facts, ctx.state)
+    timeline.add("note", f"verified in the records: {'; '.join(found) or 'all as expected'}")
+    return found
 
 
 def _safely(step: Callable[[Context], str], ctx: Context, timeline: Timeline) -> str:
@@ -304,8 +367,8 @@ def _record(
         started_at=started,
         finished_at=timezone.now(),
         passed=None if "skipped" in observed else not failures,  # refused: failed
-        time_to_detect_s=outcome and outcome.time_to_detect_s,
-        time_to_recover_s=outcome and outcome.time_to_recover_s,
+        time_to_detect_s=outcome.time_to_detect_s if outcome else None,
+        time_to_recover_s=outcome.time_to_recover_s if outcome else None,
         orders_affected=affected,
         data_lost=outcome.data_lost if outcome else 0,
         expectations=scenario.expectations.as_dict(),
