@@ -150,7 +150,7 @@ class RunbookVersionAdmin(ReadOnlyAdmin):
         return _rendered(obj.content)
 
 
-STATUS_COLOURS = {ReadinessStatus.PASS: "#2e7d32", ReadinessStatus.FAIL: "#c62828"}
+STATUS_COLOURS: dict[str, str] = {ReadinessStatus.PASS: "#2e7d32", ReadinessStatus.FAIL: "#c62828"}
 
 
 @admin.register(ReadinessItem)
@@ -249,10 +249,10 @@ class IncidentAdmin(admin.ModelAdmin):
     readonly_fields = ("source", "opened_by_name", "opened_at", "resolved_at", "request_id")
     inlines = [TimelineInline]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:
-            return ["title", "severity", "summary", "alerts"]
-        return [
+            return ("title", "severity", "summary", "alerts")
+        return (
             "title",
             "severity",
             "status",
@@ -262,7 +262,7 @@ class IncidentAdmin(admin.ModelAdmin):
             "note",
             "note_kind",
             *self.readonly_fields,
-        ]
+        )
 
     def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
         if not change:
@@ -285,17 +285,22 @@ class IncidentAdmin(admin.ModelAdmin):
         status = obj.status
         obj.status = Incident.objects.values_list("status", flat=True).get(pk=obj.pk)
         obj.save()
-        who = {"actor": request.user, "request_id": request_id_of(request)}
+        actor, request_id = request.user, request_id_of(request)
         if status != obj.status:
             incidents.incident_status_set(
-                incident=obj, status=status, note=form.cleaned_data.get("note") or "", **who
+                incident=obj,
+                status=status,
+                note=form.cleaned_data.get("note") or "",
+                actor=actor,
+                request_id=request_id,
             )
         elif form.cleaned_data.get("note"):
             incidents.incident_note_add(
                 incident=obj,
                 text=form.cleaned_data["note"],
                 kind=form.cleaned_data["note_kind"] or TimelineKind.NOTE,
-                **who,
+                actor=actor,
+                request_id=request_id,
             )
 
 

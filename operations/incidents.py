@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from common import clock
@@ -39,7 +39,7 @@ def incident_open(
     source: str = IncidentSource.MANUAL,
     summary: str = "",
     alerts: list[Any] | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_name: str = "",
     request_id: str = "",
 ) -> Incident:
@@ -94,7 +94,7 @@ def incident_note_add(
     incident: Incident,
     text: str,
     kind: str = TimelineKind.NOTE,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_name: str = "",
     request_id: str = "",
     at: Any = None,
@@ -121,7 +121,7 @@ def incident_status_set(
     incident: Incident,
     status: str,
     note: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_name: str = "",
     request_id: str = "",
 ) -> Incident:

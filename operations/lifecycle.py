@@ -15,7 +15,7 @@ from typing import Any
 import structlog
 from celery import current_app
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django_celery_beat.models import PeriodicTask, PeriodicTasks
 
 from common import clock
@@ -28,7 +28,7 @@ from operations.readiness import CheckResult, check_run, live_trading_allowed
 
 logger = structlog.get_logger(__name__)
 WORKER_PING_TIMEOUT_S = 1.0
-BROKER_TIMEOUT_S = 2.0
+BROKER_TIMEOUT_S = 2
 POLL_INTERVAL_S = 0.5
 # What each action needs, as the API and admin check it for its parts: halting and requesting
 # ACTIVE (request_change), the kill switch (operate_killswitch), the beat schedule.
@@ -63,7 +63,7 @@ class LifecycleReport:
         }
 
 
-def _lifecycle_require(actor: AbstractBaseUser, permissions: tuple[str, ...], what: str) -> None:
+def _lifecycle_require(actor: User, permissions: tuple[str, ...], what: str) -> None:
     missing = [perm for perm in permissions if not actor.has_perm(perm)]
     if missing:
         raise PermissionRefused(f"{what} needs the {', '.join(missing)} permission(s)")
@@ -72,7 +72,7 @@ def _lifecycle_require(actor: AbstractBaseUser, permissions: tuple[str, ...], wh
 def _record(
     report: LifecycleReport,
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     reason: str,
     request_id: str,
     started_at: Any,
@@ -145,7 +145,9 @@ def workers_drain(*, timeout_s: float) -> tuple[list[str], list[str]]:
     back to the queue for the next worker: nothing is lost.
     """
     workers = sorted(
-        name for reply in current_app.control.ping(timeout=WORKER_PING_TIMEOUT_S) for name in reply
+        name
+        for reply in current_app.control.ping(timeout=WORKER_PING_TIMEOUT_S) or []
+        for name in reply
     )
     if not workers:
         return [], []
@@ -154,7 +156,7 @@ def workers_drain(*, timeout_s: float) -> tuple[list[str], list[str]]:
     alive = workers
     while alive and time.monotonic() < deadline:
         time.sleep(POLL_INTERVAL_S)
-        replies = current_app.control.ping(destination=workers, timeout=WORKER_PING_TIMEOUT_S)
+        replies = current_app.control.ping(destination=workers, timeout=WORKER_PING_TIMEOUT_S) or []
         alive = sorted(name for reply in replies for name in reply)
     return workers, alive
 
@@ -228,7 +230,7 @@ def trading_shutdown(
     *,
     mode: str,
     reason: str,
-    actor: AbstractBaseUser,
+    actor: User,
     request_id: str = "",
     order_timeout_s: float | None = None,
     drain_workers: bool = True,
@@ -390,6 +392,10 @@ def _resume_trading(report: LifecycleReport, actor: Any, reason: str, request_id
         report.step("resume_trading", True, f"global trading state {row.state} → ACTIVE")
         return
     request = outcome.change_request
+    if request is None:
+        raise ValidationFailed(
+            "the global trading state was neither changed nor filed for approval"
+        )
     report.outcome = LifecycleOutcome.PENDING_APPROVAL
     report.next_step = (
         f"a risk officer other than {actor.get_username()} approves change request "
@@ -407,7 +413,7 @@ def _resume_trading(report: LifecycleReport, actor: Any, reason: str, request_id
 def trading_startup(
     *,
     reason: str,
-    actor: AbstractBaseUser,
+    actor: User,
     request_id: str = "",
     catch_up: bool = True,
 ) -> LifecycleReport:

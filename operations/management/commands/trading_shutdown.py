@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
@@ -12,7 +13,7 @@ from operations.lifecycle import SHUTDOWN_PERMISSIONS, trading_shutdown
 from operations.management.commands._lifecycle_cli import add_common_arguments, write_report
 
 
-def _seconds(option: str) -> object:
+def _seconds(option: str) -> Callable[[str], float]:
     """A timeout in seconds, up to a day: NaN, inf or -5 is a usage error naming the option,
     not a shutdown that waits forever or not at all."""
     spec = range_spec(option, "seconds", minimum=0, maximum=86_400, decimal_places=3)
@@ -53,7 +54,7 @@ class Command(ActorCommand):
             service_account="svc-lifecycle",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         try:
             report = trading_shutdown(
                 mode=str(options["mode"]),
