@@ -17,7 +17,7 @@ from django_celery_beat.models import PeriodicTask
 
 from common.admin import ReadOnlyAdmin
 from common.exceptions import TradingOpsError
-from common.request_context import request_id_of
+from common.request_context import request_id_of, request_user
 from operations import incidents, readiness, runbooks
 from operations.choices import ReadinessStatus, TimelineKind
 from operations.models import (
@@ -271,7 +271,7 @@ class IncidentAdmin(admin.ModelAdmin):
                 severity=obj.severity,
                 summary=obj.summary,
                 alerts=obj.alerts,
-                actor=request.user,
+                actor=request_user(request),
                 request_id=request_id_of(request),
             )
             obj.pk = opened.pk
@@ -285,7 +285,7 @@ class IncidentAdmin(admin.ModelAdmin):
         status = obj.status
         obj.status = Incident.objects.values_list("status", flat=True).get(pk=obj.pk)
         obj.save()
-        actor, request_id = request.user, request_id_of(request)
+        actor, request_id = request_user(request), request_id_of(request)
         if status != obj.status:
             incidents.incident_status_set(
                 incident=obj,

@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 import environ
 import psycopg
 import structlog
+from dbbackup.db.base import get_connector
+from dbbackup.storage import get_storage
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
@@ -33,6 +35,8 @@ from audit.services import audit_chain_verify, audit_event_append
 from common.actors import actor_name, current_service_actor
 from common.clock import SystemClock
 from common.request_context import current_request_id
+from execution.choices import OrderStatus
+from execution.models import Fill, Order
 from operations.databases import database_vendor, scratch_database_url
 from operations.models import DatabaseBackup, RestoreDrill
 
@@ -66,9 +70,6 @@ def _dbbackup() -> tuple[str, int]:
     The name is chosen here (the connector's own pattern, with microseconds) so the record
     names exactly the file written; ``--clean`` then applies the retention (BACKUP_KEEP).
     """
-    from dbbackup.db.base import get_connector
-    from dbbackup.storage import get_storage
-
     filename = get_connector(DEFAULT_DB_ALIAS).generate_filename()
     call_command(
         "dbbackup", database=DEFAULT_DB_ALIAS, output_filename=filename, clean=True, verbosity=0
@@ -179,9 +180,6 @@ def _audit_chain(findings: DrillFindings) -> None:
 def _ledger(findings: DrillFindings) -> None:
     """Each order's filled quantity equals the sum of its fills, and a filled order's fills
     sum to its quantity. Summed here in Decimal, since SQLite sums decimals as floats."""
-    from execution.choices import OrderStatus
-    from execution.models import Fill, Order
-
     fills: dict[int, Decimal] = defaultdict(Decimal)
     for order_id, quantity in Fill.objects.values_list("order_id", "quantity").iterator():
         fills[order_id] += quantity

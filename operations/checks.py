@@ -7,13 +7,13 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error, Tags, register
 
+from operations.readiness import live_trading_allowed, live_trading_requested
+
 HINT = "Run `manage.py readiness` and fix each blocking item, or stay on the paper broker."
 
 
 @register(Tags.security, deploy=True)
 def live_broker_needs_readiness(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    from operations.readiness import live_trading_allowed, live_trading_requested
-
     if not live_trading_requested():
         return []
     try:

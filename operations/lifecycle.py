@@ -21,10 +21,17 @@ from django_celery_beat.models import PeriodicTask, PeriodicTasks
 from common import clock
 from common.actors import TOKEN_VARIABLE, is_service_account
 from common.exceptions import PermissionRefused, ValidationFailed
+from execution.selectors import orders_open
+from execution.services import get_broker, order_updates_poll, orders_cancel_open
+from marketdata.services import bars_ingest
 from operations.choices import LifecycleKind, LifecycleOutcome, ShutdownMode
 from operations.choices import ReadinessStatus as Status
 from operations.models import TradingLifecycleEvent
 from operations.readiness import CheckResult, check_run, live_trading_allowed
+from risk.models import TradingStateSetting
+from risk.selectors import kill_switch_get
+from risk.services.kill_switch import kill_switch_engage
+from risk.services.states import trading_state_set
 
 logger = structlog.get_logger(__name__)
 WORKER_PING_TIMEOUT_S = 1.0
@@ -125,9 +132,6 @@ def _wait_for_open_orders(timeout_s: float) -> int:
     The poll of order updates is idempotent (one fill per broker execution id, one event per
     event id), so running it here as well as on beat and in the stream records nothing twice.
     """
-    from execution.selectors import orders_open
-    from execution.services import order_updates_poll
-
     deadline = time.monotonic() + timeout_s
     while True:
         order_updates_poll()
@@ -165,8 +169,6 @@ def workers_drain(*, timeout_s: float) -> tuple[list[str], list[str]]:
 
 
 def _halt_new_orders(report: LifecycleReport, actor: Any, reason: str, request_id: str) -> None:
-    from risk.services.states import trading_state_set
-
     trading_state_set(
         actor=actor,
         scope="global",
@@ -179,8 +181,6 @@ def _halt_new_orders(report: LifecycleReport, actor: Any, reason: str, request_i
 
 
 def _finish_open_orders(report: LifecycleReport, reason: str, timeout_s: float) -> None:
-    from execution.services import orders_cancel_open
-
     remaining = _wait_for_open_orders(timeout_s)
     cancelled = orders_cancel_open(reason=f"trading_shutdown: {reason}") if remaining else 0
     left = remaining - cancelled
@@ -212,8 +212,6 @@ def _shutdown_graceful(
 def _shutdown_emergency(report: LifecycleReport, actor: Any, reason: str, request_id: str) -> None:
     """The kill switch halts everything and cancels every open order at once. Beat and workers
     keep running so market data stays fresh and monitoring keeps reporting."""
-    from risk.services.kill_switch import kill_switch_engage
-
     switch = kill_switch_engage(
         actor=actor, reason=f"trading_shutdown emergency: {reason}", request_id=request_id
     )
@@ -278,8 +276,6 @@ def trading_shutdown(
 
 
 def _check_broker_reachable() -> CheckResult:
-    from execution.services import get_broker
-
     broker = get_broker()
     snapshot = broker.account()
     return CheckResult(Status.PASS, f"{broker.name} answered: equity {snapshot.equity}")
@@ -292,8 +288,6 @@ def _check_task_broker_reachable() -> CheckResult:
 
 
 def _check_kill_switch() -> CheckResult:
-    from risk.selectors import kill_switch_get
-
     switch = kill_switch_get()
     if switch.engaged:
         return CheckResult(
@@ -340,8 +334,6 @@ def preopen_checks() -> dict[str, Callable[[], CheckResult]]:
 
 def _catch_up_bars(report: LifecycleReport) -> None:
     """Ingest the bars missed while stopped (idempotent upsert) before judging freshness."""
-    from marketdata.services import bars_ingest
-
     try:
         ingest = bars_ingest()
     except Exception as exc:  # the freshness check that follows reports the consequence
@@ -365,9 +357,6 @@ def _tasks_to_enable() -> list[str]:
 
 def _resume_trading(report: LifecycleReport, actor: Any, reason: str, request_id: str) -> None:
     """Global state back to ACTIVE: loosening, so risk files a four-eyes request."""
-    from risk.models import TradingStateSetting
-    from risk.services.states import trading_state_set
-
     row = TradingStateSetting.objects.filter(scope="global", key="").first()
     if row is None or row.state == "ACTIVE":
         report.step("resume_trading", True, "global trading state already ACTIVE")
