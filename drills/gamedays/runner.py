@@ -185,6 +185,15 @@ def stack_unhealthy(game: GameDayStack, timeout: float = HEALTHY_WAIT_S) -> str 
     return f"the loop made no progress for {timeout:.0f} s (/health/ready failing: {failing})"
 
 
+@dataclasses.dataclass
+class Marks:
+    """When, on the timeline, the failure was detected, healed and recovered from."""
+
+    detected_s: float | None = None
+    healed_s: float | None = None
+    recovered_s: float | None = None
+
+
 def scenario_run(scenario: Scenario, game: GameDayStack) -> GameDay:
     ctx, probe = game.context, game.probe()
     skip = scenario.requires(ctx)
@@ -196,15 +205,31 @@ def scenario_run(scenario: Scenario, game: GameDayStack) -> GameDay:
         refusal = f"refused: the stack is not healthy before the scenario: {unhealthy}"
         timeline.add("error", refusal)
         return _record(scenario, started, None, timeline, {"refused": unhealthy}, [refusal])
-    if scenario.precondition is not None:
-        waited = time.monotonic()
-        detail = _safely(scenario.precondition, ctx, timeline)
-        timeline.add("precondition", f"{detail} (after {time.monotonic() - waited:.1f} s)")
-        timeline.rebase()  # detection and recovery count from the injection
-    ctx.baseline = previous = probe.observe()
+    _precondition_wait(scenario, ctx, timeline)
+    ctx.baseline = probe.observe()
     market_start = game.clock.now()
+    marks = _inject_and_watch(scenario, ctx, probe, timeline)
+    market_end = game.clock.now()
+    time.sleep(SETTLE_BARS * _wall_per_bar())
+    outcome, figures, failures = _score(scenario, ctx, timeline, (market_start, market_end), marks)
+    return _record(scenario, started, outcome, timeline, figures, failures)
+
+
+def _precondition_wait(scenario: Scenario, ctx: Context, timeline: Timeline) -> None:
+    if scenario.precondition is None:
+        return
+    waited = time.monotonic()
+    detail = _safely(scenario.precondition, ctx, timeline)
+    timeline.add("precondition", f"{detail} (after {time.monotonic() - waited:.1f} s)")
+    timeline.rebase()  # detection and recovery count from the injection
+
+
+def _inject_and_watch(scenario: Scenario, ctx: Context, probe: Probe, timeline: Timeline) -> Marks:
+    """Inject, then observe every ``POLL_S`` until recovered (or the time limit): log the
+    changes, mark the detection, heal once the hold is over."""
+    previous = ctx.baseline
     timeline.add("inject", _safely(scenario.inject, ctx, timeline))
-    detected_s = healed_s = recovered_s = None
+    marks = Marks()
     ctx.state["at_heal"] = None
     limit = scenario.hold_s * 2 + scenario.expectations.max_recover_s + 30
     while time.monotonic() - timeline.started < limit:
@@ -212,31 +237,48 @@ def scenario_run(scenario: Scenario, game: GameDayStack) -> GameDay:
         current = probe.observe()
         _changes(previous, current, timeline)
         previous = current
-        if detected_s is None and (signal := scenario.detect(current, ctx)):
-            detected_s = timeline.add("detect", signal)
-        elapsed = time.monotonic() - timeline.started
-        hold_over = elapsed >= scenario.hold_s and (
-            detected_s is not None or elapsed >= 2 * scenario.hold_s
-        )
-        if healed_s is None and hold_over:
-            if scenario.heal is None:  # heals by itself: recovery counts from the injection
-                timeline.add("note", "no action: the failure heals by itself")
-                healed_s = 0.0
-            else:
-                healed_s = timeline.add("heal", _safely(scenario.heal, ctx, timeline))
+        if marks.detected_s is None and (signal := scenario.detect(current, ctx)):
+            marks.detected_s = timeline.add("detect", signal)
+        if marks.healed_s is None and _hold_over(scenario, marks, timeline):
+            marks.healed_s = _heal(scenario, ctx, timeline)
             ctx.state["at_heal"] = probe.observe()
-        if healed_s is not None and (scenario.recovered or loop_progressing)(current, ctx):
-            recovered_s = timeline.add("recover", "loop progressing, /health/ready 200")
+        if marks.healed_s is not None and (scenario.recovered or loop_progressing)(current, ctx):
+            marks.recovered_s = timeline.add("recover", "loop progressing, /health/ready 200")
             break
-    if healed_s is None and scenario.heal is not None:
-        healed_s = timeline.add("heal", _safely(scenario.heal, ctx, timeline))
-    market_end = game.clock.now()
-    time.sleep(SETTLE_BARS * _wall_per_bar())
-    figures = _window_figures(ctx.stack, market_start, market_end)
+    if marks.healed_s is None and scenario.heal is not None:
+        marks.healed_s = timeline.add("heal", _safely(scenario.heal, ctx, timeline))
+    return marks
+
+
+def _hold_over(scenario: Scenario, marks: Marks, timeline: Timeline) -> bool:
+    """The failure was held ``hold_s`` and detected, or held twice that without detection."""
+    elapsed = time.monotonic() - timeline.started
+    return elapsed >= scenario.hold_s and (
+        marks.detected_s is not None or elapsed >= 2 * scenario.hold_s
+    )
+
+
+def _heal(scenario: Scenario, ctx: Context, timeline: Timeline) -> float:
+    if scenario.heal is None:  # heals by itself: recovery counts from the injection
+        timeline.add("note", "no action: the failure heals by itself")
+        return 0.0
+    return timeline.add("heal", _safely(scenario.heal, ctx, timeline))
+
+
+def _score(
+    scenario: Scenario,
+    ctx: Context,
+    timeline: Timeline,
+    window: tuple[datetime, datetime],
+    marks: Marks,
+) -> tuple[Outcome, dict, list[str]]:
+    """The window's figures, the outcome and every expectation it misses."""
+    figures = _window_figures(ctx.stack, *window)
     timeline.add("note", f"window figures: {_summary(figures)}")
+    recovered_s = marks.recovered_s
     outcome = Outcome(
-        time_to_detect_s=detected_s,
-        time_to_recover_s=None if recovered_s is None else round(recovered_s - healed_s, 2),
+        time_to_detect_s=marks.detected_s,
+        time_to_recover_s=None if recovered_s is None else round(recovered_s - marks.healed_s, 2),
         data_lost=figures["missed_bars"],
         duplicate_orders=figures["duplicate_orders"],
         lost_orders=figures["lost_orders"],
@@ -245,14 +287,19 @@ def scenario_run(scenario: Scenario, game: GameDayStack) -> GameDay:
     failures = game_day_failures(outcome, scenario.expectations)
     failures += [event["detail"] for event in timeline.events if event["kind"] == "error"]
     if scenario.verify is not None:
-        facts = json.loads(
-            ctx.stack.manage("soak_stack", "facts", "--since", market_start.isoformat()).stdout
-        )
-        figures["facts"] = facts
-        found = scenario.verify(facts, ctx.state)
-        timeline.add("note", f"verified in the records: {'; '.join(found) or 'all as expected'}")
-        failures += found
-    return _record(scenario, started, outcome, timeline, figures, failures)
+        failures += _verify(scenario, ctx, timeline, figures, since=window[0])
+    return outcome, figures, failures
+
+
+def _verify(
+    scenario: Scenario, ctx: Context, timeline: Timeline, figures: dict, *, since: datetime
+) -> list[str]:
+    """What the stack's own records say (``soak_stack facts``), checked by the scenario."""
+    facts = json.loads(ctx.stack.manage("soak_stack", "facts", "--since", since.isoformat()).stdout)
+    figures["facts"] = facts
+    found = scenario.verify(facts, ctx.state)
+    timeline.add("note", f"verified in the records: {'; '.join(found) or 'all as expected'}")
+    return found
 
 
 def _safely(step: Callable[[Context], str], ctx: Context, timeline: Timeline) -> str:

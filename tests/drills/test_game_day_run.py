@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
 
+from drills.gamedays.runner import Timeline, scenario_run
+from drills.gamedays.scenarios import scenario_get
 from drills.models import GameDay
 
 
@@ -37,8 +42,6 @@ def test_primary_provider_down_and_the_four_eyes_kill_switch_pass_and_are_record
 
 
 def test_times_count_from_the_injection_after_a_precondition_wait():
-    from drills.gamedays.runner import Timeline
-
     timeline = Timeline()
     timeline.add("note", "waiting for an open position")
     timeline.started -= 30  # the precondition then waited 30 s
@@ -53,13 +56,6 @@ def test_times_count_from_the_injection_after_a_precondition_wait():
 
 @pytest.mark.django_db
 def test_a_scenario_on_a_stack_its_predecessor_left_broken_is_refused_not_run():
-    import subprocess
-    import sys
-    from types import SimpleNamespace
-
-    from drills.gamedays.runner import scenario_run
-    from drills.gamedays.scenarios import scenario_get
-
     dead = subprocess.Popen([sys.executable, "-c", "raise SystemExit(1)"])
     dead.wait(timeout=30)
     stack = SimpleNamespace(processes={"worker": dead})
