@@ -232,68 +232,110 @@ def soak_run(
 def _run(
     profile: SoakProfile, plan: list[Session], stack: Stack, record: SoakRun, log: Callable
 ) -> dict:
-    stack.prepare()
-    log(f"soak: scratch state in {stack.spec.var_dir}; migrating and seeding")
-    stack.manage("migrate", "--noinput")
-    seed = json.loads(
-        stack.manage(
-            "soak_stack",
-            "seed",
-            "--instruments",
-            str(profile.instruments),
-            "--history-sessions",
-            str(profile.history_sessions),
-            "--first-open",
-            plan[0].open.isoformat(),
-            "--max-price-age-s",
-            str(profile.max_price_age_s),
-        ).stdout
-    )
+    seed = _stack_seed(profile, plan, stack, log)
     anchor = time.time() + STARTUP_LEAD_S if profile.clock_speed != 1 else 0.0
     stack.start(anchor=anchor)
     stack.wait_ready()
     log(f"soak: stack up at {stack.urls['web']}; {len(plan)} sessions from {plan[0].label}")
-    clock = WallClock(profile, anchor)
-    observations = Observations()
-    watcher = AlertWatcher(stack.urls["prometheus"]) if "prometheus" in stack.urls else None
-    faults = FaultSchedule(profile, plan, seed["symbols"][0])
-    wall_per_bar = _wall_per_bar(profile)
-    end_wall = clock.wall_time_of(plan[-1].close) + GRACE_BARS * wall_per_bar
-    next_day, last_memory, last_alerts = 0, 0.0, 0.0
-    # Memory growth counts from the second session (or the first one's second hour in a
-    # one-day run): by then every pool child has imported the model stack and loaded models.
-    warm = clock.wall_time_of(plan[1].open if len(plan) > 1 else plan[0].open + WARM_UP)
-    while time.time() < end_wall:
-        time.sleep(0.5)
-        now = time.time()
+    watch = SessionWatch(
+        profile=profile,
+        plan=plan,
+        stack=stack,
+        record=record,
+        clock=WallClock(profile, anchor),
+        faults=FaultSchedule(profile, plan, seed["symbols"][0]),
+        watcher=AlertWatcher(stack.urls["prometheus"]) if "prometheus" in stack.urls else None,
+        log=log,
+    )
+    watch.run()
+    watch.observations.sample_memory(stack)
+    stack.stop()
+    report = collect(stack, plan[0].open, plan[-1].close, plan)
+    for day in plan[watch.next_day :]:
+        soak_daily_report_record(
+            soak_run=record, session=day.label, figures=report["sessions"][day.label]
+        )
+    return _report(profile, plan, seed, report, watch.observations, watch.watcher)
+
+
+def _stack_seed(profile: SoakProfile, plan: list[Session], stack: Stack, log: Callable) -> dict:
+    """Scratch state migrated and seeded up to the first open; the seed's report."""
+    stack.prepare()
+    log(f"soak: scratch state in {stack.spec.var_dir}; migrating and seeding")
+    stack.manage("migrate", "--noinput")
+    seeded = stack.manage(
+        "soak_stack",
+        "seed",
+        "--instruments",
+        str(profile.instruments),
+        "--history-sessions",
+        str(profile.history_sessions),
+        "--first-open",
+        plan[0].open.isoformat(),
+        "--max-price-age-s",
+        str(profile.max_price_age_s),
+    )
+    return json.loads(seeded.stdout)
+
+
+@dataclass
+class SessionWatch:
+    """The parent's loop while the sessions run: processes that died, alerts, memory, the
+    profile's faults, and each session's daily report once it has closed."""
+
+    profile: SoakProfile
+    plan: list[Session]
+    stack: Stack
+    record: SoakRun
+    clock: WallClock
+    faults: FaultSchedule
+    watcher: AlertWatcher | None
+    log: Callable[[str], None]
+    observations: Observations = field(default_factory=Observations)
+    next_day: int = 0  # the first session without its daily report
+    last_memory: float = 0.0
+    last_alerts: float = 0.0
+
+    def run(self) -> None:
+        """Until the last session has closed, plus a few bars of grace."""
+        grace = GRACE_BARS * _wall_per_bar(self.profile)
+        end_wall = self.clock.wall_time_of(self.plan[-1].close) + grace
+        # Memory growth counts from the second session (or the first one's second hour in a
+        # one-day run): by then every pool child has imported the model stack and loaded models.
+        plan = self.plan
+        warm = self.clock.wall_time_of(plan[1].open if len(plan) > 1 else plan[0].open + WARM_UP)
+        while time.time() < end_wall:
+            time.sleep(0.5)
+            self.tick(time.time(), warm=warm, grace=grace)
+
+    def tick(self, now: float, *, warm: float, grace: float) -> None:
+        stack, observations = self.stack, self.observations
         observations.died += [
             name
             for name in stack.processes
             if not stack.alive(name) and name not in observations.died
         ]
-        if watcher and now - last_alerts >= ALERTS_EVERY_S:
-            watcher.poll()
-            last_alerts = now
-        if now >= warm and now - last_memory >= MEMORY_EVERY_S:
+        if self.watcher and now - self.last_alerts >= ALERTS_EVERY_S:
+            self.watcher.poll()
+            self.last_alerts = now
+        if now >= warm and now - self.last_memory >= MEMORY_EVERY_S:
             observations.sample_memory(stack)
-            last_memory = now
-        faults.apply(stack, clock.now(), observations)
-        while next_day < len(plan) and now >= clock.wall_time_of(plan[next_day].close) + (
-            GRACE_BARS * wall_per_bar
+            self.last_memory = now
+        self.faults.apply(stack, self.clock.now(), observations)
+        self.closed_sessions_report(now, grace)
+
+    def closed_sessions_report(self, now: float, grace: float) -> None:
+        plan = self.plan
+        while self.next_day < len(plan) and (
+            now >= self.clock.wall_time_of(plan[self.next_day].close) + grace
         ):
-            day = plan[next_day]
-            figures = collect(stack, day.open, day.close)
-            soak_daily_report_record(soak_run=record, session=day.label, figures=figures)
-            log(f"soak: {day.label} cycles {figures['cycles_run']}/{figures['cycles_expected']}")
-            next_day += 1
-    observations.sample_memory(stack)
-    stack.stop()
-    report = collect(stack, plan[0].open, plan[-1].close, plan)
-    for day in plan[next_day:]:
-        soak_daily_report_record(
-            soak_run=record, session=day.label, figures=report["sessions"][day.label]
-        )
-    return _report(profile, plan, seed, report, observations, watcher)
+            day = plan[self.next_day]
+            figures = collect(self.stack, day.open, day.close)
+            soak_daily_report_record(soak_run=self.record, session=day.label, figures=figures)
+            self.log(
+                f"soak: {day.label} cycles {figures['cycles_run']}/{figures['cycles_expected']}"
+            )
+            self.next_day += 1
 
 
 def _wall_per_bar(profile: SoakProfile) -> float:
