@@ -12,6 +12,7 @@ from execution.models import (
     Order,
     OrderEvent,
     Position,
+    PositionLot,
     ReconciliationBreak,
     ReconciliationRun,
     Strategy,
@@ -110,8 +111,25 @@ class FillAdmin(ReadOnlyAdmin):
     date_hierarchy = "filled_at"
 
 
+class PositionLotInline(admin.TabularInline):
+    """The open lots behind a position's FIFO PnL, oldest first: what each fill still holds."""
+
+    model = PositionLot
+    fields = ("opened_at", "quantity", "price", "fill")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Position)
 class PositionAdmin(ReadOnlyAdmin):
+    inlines = [PositionLotInline]
     list_display = [
         "strategy",
         "instrument",

@@ -21,6 +21,7 @@ from common.request_context import request_id_of, request_user
 from operations import incidents, readiness, runbooks
 from operations.choices import ReadinessStatus, TimelineKind
 from operations.models import (
+    DatabaseBackup,
     Incident,
     IncidentTimelineEntry,
     ReadinessItem,
@@ -34,6 +35,7 @@ from operations.models import (
 # tasks, ``manage.py backup_database`` and ``manage.py restore_drill``).
 
 
+@admin.register(DatabaseBackup)
 class DatabaseBackupAdmin(ReadOnlyAdmin):
     list_display = [
         "finished_at",

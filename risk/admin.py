@@ -122,6 +122,13 @@ class KillSwitchEventAdmin(ReadOnlyAdmin):
 # --- Four-eyes requests ---------------------------------------------------------------------
 
 
+def _change_label(change: ChangeRequest) -> str:
+    return (
+        f"Change request #{change.pk} ({change.get_kind_display()}, "
+        f"requested by {change.requested_by_name})"
+    )
+
+
 def _approve(request: HttpRequest, change: ChangeRequest, reason: str) -> str:
     services.change_request_approve(
         actor=request_user(request),
@@ -129,7 +136,7 @@ def _approve(request: HttpRequest, change: ChangeRequest, reason: str) -> str:
         reason=reason,
         request_id=request_id_of(request),
     )
-    return f"{change} approved"
+    return f"{_change_label(change)} approved"
 
 
 def _reject(request: HttpRequest, change: ChangeRequest, reason: str) -> str:
@@ -139,7 +146,7 @@ def _reject(request: HttpRequest, change: ChangeRequest, reason: str) -> str:
         reason=reason,
         request_id=request_id_of(request),
     )
-    return f"{change} rejected"
+    return f"{_change_label(change)} rejected"
 
 
 @admin.register(ChangeRequest)
