@@ -1,4 +1,4 @@
-"""Scratch state for a stack besides its database (``operations.databases``): a Celery broker
+"""Scratch state for a stack besides its database (``common.databases``): a Celery broker
 of its own, mirroring the configured kind, and the broker the orders go to.
 
 On Redis the stack gets a private ``redis-server`` on a free port (so a game day may restart

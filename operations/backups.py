@@ -34,10 +34,10 @@ from psycopg import sql
 from audit.services import audit_chain_verify, audit_event_append
 from common.actors import actor_name, current_service_actor
 from common.clock import SystemClock
+from common.databases import database_vendor, scratch_database_url
 from common.request_context import current_request_id
 from execution.choices import OrderStatus
 from execution.models import Fill, Order
-from operations.databases import database_vendor, scratch_database_url
 from operations.models import DatabaseBackup, RestoreDrill
 
 logger = structlog.get_logger(__name__)

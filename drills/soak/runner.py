@@ -24,6 +24,7 @@ from pathlib import Path
 from django.conf import settings
 
 from common.clock import SessionClock
+from common.databases import database_vendor, scratch_database_url
 from drills.models import SoakRun
 from drills.soak.alerts import AlertWatcher
 from drills.soak.invariants import soak_failures
@@ -37,7 +38,6 @@ from drills.soak.records import (
 from harness.environment import broker_kind, private_redis_wanted
 from harness.stack import Stack, StackSpec, stopped_on_termination
 from marketdata.timeframes import floor_to_timeframe, timeframe_delta
-from operations.databases import database_vendor, scratch_database_url
 
 STARTUP_LEAD_S = 25.0  # wall seconds between starting the processes and the first open
 GRACE_BARS = 3  # bars of the next session to wait for after a close (its last bar, fills)
