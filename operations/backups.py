@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import environ
-import psycopg
 import structlog
 from dbbackup.db.base import get_connector
 from dbbackup.storage import get_storage
@@ -29,12 +28,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.utils import load_backend
-from psycopg import sql
 
 from audit.services import audit_chain_verify, audit_event_append
 from common.actors import actor_name, current_service_actor
 from common.clock import SystemClock
-from common.databases import database_vendor, scratch_database_url
+from common.databases import database_vendor, scratch_database_drop, scratch_database_url
 from common.request_context import current_request_id
 from execution.choices import OrderStatus
 from execution.models import Fill, Order
@@ -210,24 +208,6 @@ def _restore_and_check(filename: str) -> DrillFindings:
     return findings
 
 
-def _database_drop(url: str) -> None:
-    """Drop the scratch PostgreSQL database (a SQLite copy goes with its directory)."""
-    config = environ.Env.db_url_config(url)
-    with psycopg.connect(
-        dbname="postgres",
-        host=config.get("HOST") or "127.0.0.1",
-        port=config.get("PORT") or 5432,
-        user=config.get("USER") or "postgres",
-        password=config.get("PASSWORD") or None,
-        autocommit=True,
-    ) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(config["NAME"])
-            )
-        )
-
-
 def _drill(backup: DatabaseBackup) -> tuple[str, DrillFindings]:
     """A fresh scratch database of the configured kind, the restore and checks, the drop."""
     with tempfile.TemporaryDirectory(dir=settings.VAR_DIR, prefix="restore-drill-") as scratch:
@@ -237,7 +217,7 @@ def _drill(backup: DatabaseBackup) -> tuple[str, DrillFindings]:
             return name, _on_database(url, lambda: _restore_and_check(backup.filename))
         finally:
             if database_vendor() == "postgresql":
-                _database_drop(url)
+                scratch_database_drop(url)
 
 
 def restore_drill_run(*, reason: str = "") -> RestoreDrill:
