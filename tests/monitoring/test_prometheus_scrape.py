@@ -164,8 +164,12 @@ def stack(tmp_path) -> Iterator[dict[str, int]]:
 def test_prometheus_scrapes_scheduler_data_and_risk_series_from_web_and_worker(stack):
     port = stack["prometheus"]
 
-    both_tasks = 'count(count by (task) (tradingops_scheduler_task_runs_total{outcome="success"}))'
-    _wait_for(port, f"{both_tasks} >= 2")
+    # The loop's two tasks, not any two: beat also starts the order poll, often done first.
+    loop = 'task=~"marketdata.ingest_bars|execution.predict_and_trade"'
+    both_tasks = (
+        f'count(count by (task) (tradingops_scheduler_task_runs_total{{outcome="success",{loop}}}))'
+    )
+    _wait_for(port, f"{both_tasks} == 2")
     # The worker's own port is scraped on its own schedule: wait until its series are in too.
     _wait_for(
         port, 'tradingops_scheduler_task_runs_total{job="tradingops-worker",outcome="success"} > 0'
