@@ -20,6 +20,7 @@ from marketdata.timeframes import last_complete_bar_end
 from models_registry import inference
 from models_registry.services import model_version_train
 from tests.execution.factories import StrategyFactory
+from tests.migration_moves import migrate_to_head
 
 # A Monday afternoon in New York, inside the synthetic provider's range.
 FROZEN_AT = datetime(2026, 3, 2, 19, 0, 30, tzinfo=UTC)
@@ -227,3 +228,10 @@ def log_output():
     for handler, stream in zip(handlers, previous, strict=True):
         handler.setStream(stream)
     root.setLevel(level)
+
+
+@pytest.fixture
+def migrations_back_to_head():
+    """Leave the database fully migrated, whatever targets a migration test moved it to."""
+    yield
+    migrate_to_head()

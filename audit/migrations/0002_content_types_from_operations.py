@@ -1,60 +1,21 @@
 """The content types of the audit models move from app label ``operations`` to ``audit``.
 
-A content type row keeps its id, so every group and user permission on the audit models and
-every django-auditlog or admin log entry pointing at them stays attached. On a fresh database
-there is nothing to move (``post_migrate`` creates the ``audit`` rows afterwards). When both
-labels exist (``post_migrate`` ran between the two steps), the older ``operations`` row is
-kept: whatever points at the ``audit`` row is moved onto it first, then the ``audit`` row goes.
+``common.content_types`` says how permissions and log entries stay attached.
 """
 
 from django.db import migrations
 
+from common.content_types import content_types_relabel
+
 MODELS = ("auditevent", "auditchainhead", "auditcheckpoint", "auditchainverification")
 
 
-def _merge_into(apps, duplicate, kept):
-    """Re-point everything at ``duplicate`` to ``kept`` (same model), then delete it."""
-    Permission = apps.get_model("auth", "Permission")
-    for permission in Permission.objects.filter(content_type=duplicate):
-        twin = Permission.objects.filter(content_type=kept, codename=permission.codename).first()
-        if twin is None:
-            permission.content_type = kept
-            permission.save(update_fields=["content_type"])
-            continue
-        for group in permission.group_set.all():
-            group.permissions.add(twin)
-        for user in permission.user_set.all():
-            user.user_permissions.add(twin)
-        permission.delete()
-    for model in apps.get_models():
-        for field in model._meta.fields:
-            related = field.related_model
-            if model is not Permission and related is not None and (
-                related._meta.label_lower == "contenttypes.contenttype"
-            ):
-                model._base_manager.filter(**{field.name: duplicate}).update(**{field.name: kept})
-    duplicate.delete()
-
-
-def _move(apps, source, target):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    for model in MODELS:
-        moving = ContentType.objects.filter(app_label=source, model=model).first()
-        if moving is None:
-            continue
-        existing = ContentType.objects.filter(app_label=target, model=model).first()
-        if existing is not None:
-            _merge_into(apps, existing, moving)
-        moving.app_label = target
-        moving.save(update_fields=["app_label"])
-
-
 def operations_to_audit(apps, schema_editor):
-    _move(apps, "operations", "audit")
+    content_types_relabel(apps, MODELS, "operations", "audit")
 
 
 def audit_to_operations(apps, schema_editor):
-    _move(apps, "audit", "operations")
+    content_types_relabel(apps, MODELS, "audit", "operations")
 
 
 class Migration(migrations.Migration):

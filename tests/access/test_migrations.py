@@ -8,14 +8,16 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from access.services import api_token_authenticate, api_token_hash
+from tests.migration_moves import migrate
 
 # serialized_rollback: a plain transactional flush re-creates content types, which would clash
 # with the serialized data that later serialized_rollback tests (live server, worker) load.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("migrations_back_to_head"),
+]
 BEFORE = [
     ("operations", "0003_audit_models_to_audit_app"),
     ("access", None),
@@ -29,21 +31,6 @@ AFTER = [
 ]
 SECRET = secrets.token_urlsafe(32)
 NOW = datetime.now(tz=UTC)  # token expiry follows the wall clock, not the frozen one
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
-
-
-@pytest.fixture(autouse=True)
-def back_to_head():
-    """Leave the database fully migrated, whatever the test's targets."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def _token_issued_before(apps) -> None:

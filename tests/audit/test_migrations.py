@@ -7,15 +7,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from audit import chain as hash_chain
 from audit.services import audit_chain_verify
+from tests.migration_moves import migrate
 
 # serialized_rollback: a plain transactional flush re-creates content types, which would clash
 # with the serialized data that later serialized_rollback tests (live server, worker) load.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("migrations_back_to_head"),
+]
 BEFORE = [
     ("operations", "0002_database_backup_restore_drill"),
     ("audit", None),
@@ -28,21 +30,6 @@ AFTER = [
     ("audit", "0002_content_types_from_operations"),
 ]
 T = datetime(2026, 3, 2, 12, tzinfo=UTC)
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
-
-
-@pytest.fixture(autouse=True)
-def back_to_head():
-    """Leave the database fully migrated: AFTER names this move's migrations, not the head."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def _chain_of_one(apps) -> None:

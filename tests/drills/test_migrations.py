@@ -7,14 +7,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from drills.models import GameDay, SoakDailyReport, SoakRun
+from tests.migration_moves import migrate
 
 # serialized_rollback: a plain transactional flush re-creates content types, which would clash
 # with the serialized data that later serialized_rollback tests (live server, worker) load.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("migrations_back_to_head"),
+]
 BEFORE = [
     ("operations", "0003_audit_models_to_audit_app"),
     ("drills", None),
@@ -27,13 +29,6 @@ AFTER = [
     ("drills", "0002_content_types_from_operations"),
 ]
 T = datetime(2026, 3, 2, 21, tzinfo=UTC)
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
 
 
 def _records(apps) -> None:
