@@ -22,17 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 NOT_APPS = {"tests", "benchmarks"}
 SKIP_PARTS = {"migrations", "__pycache__"}
 
-# KNOWN EXCEPTIONS: apps whose module names are being untangled elsewhere, skipped until
-# then. Remove an app from here once it passes; keep this empty.
-KNOWN_EXCEPTIONS: set[str] = set()
-
 
 def apps() -> list[Path]:
     """Every top-level package of the repository that is an app (or the wiring)."""
     return sorted(
-        path.parent
-        for path in ROOT.glob("*/__init__.py")
-        if path.parent.name not in NOT_APPS | KNOWN_EXCEPTIONS
+        path.parent for path in ROOT.glob("*/__init__.py") if path.parent.name not in NOT_APPS
     )
 
 

@@ -20,8 +20,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIP_PARTS = {".venv", "migrations", "var", "node_modules", "__pycache__", ".git"}
-# (importing file, name): known offences with a fix under way elsewhere; keep this empty.
-ALLOWED: set[tuple[str, str]] = set()
 
 
 def _is_private(name: str) -> bool:
@@ -53,8 +51,6 @@ def offences(path: Path) -> Iterator[str]:
             continue
         package = _package_dir(path, node)
         for alias in node.names:
-            if (str(path.relative_to(ROOT)), alias.name) in ALLOWED:
-                continue
             if _is_private(alias.name) and not _is_module(package, alias.name):
                 module = "." * node.level + (node.module or "")
                 yield f"{path.relative_to(ROOT)}:{node.lineno}: {alias.name} from {module}"
